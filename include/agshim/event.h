@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* agshim event schema: the contract between the producers and the reporter. */
+#ifndef AGSHIM_INCLUDE_EVENT_H
+#define AGSHIM_INCLUDE_EVENT_H
+
+/*
+ * Every event is one JSON object on one line (JSON Lines).  The shim and the
+ * eBPF loader write them; agshim-report reads them.  The keys below are the
+ * only spellings any part of agshim may use: a producer that learns a new
+ * fact about a call adds a key here and in docs/events.md, and an analyzer
+ * reads it by the same macro.
+ *
+ * This header is also included by the eBPF programs, so it uses only
+ * fixed-width types and no libc headers when __BPF__ is defined.
+ */
+
+#define AGS_SCHEMA_VERSION 1
+
+/* Longest line a producer writes, newline included; one write(2) each. */
+#define AGS_LINE_MAX 4096
+
+/* ---- common keys, present on every event ---- */
+#define AGS_K_VERSION "v" /* schema version, AGS_SCHEMA_VERSION */
+#define AGS_K_TS "ts_ns"  /* CLOCK_REALTIME at the event, ns since epoch */
+#define AGS_K_SRC "src"	  /* AGS_SRC_PRELOAD or AGS_SRC_EBPF */
+#define AGS_K_KIND "kind" /* one of the AGS_KIND_* names */
+#define AGS_K_PID "pid"	  /* tgid of the process */
+#define AGS_K_PPID "ppid"
+#define AGS_K_TID "tid"
+#define AGS_K_EXE "exe"	    /* executable path (preload) or comm (ebpf) */
+#define AGS_K_CALL "call"   /* the wrapped function or syscall name */
+#define AGS_K_RET "ret"	    /* the call's return value, as the program saw it */
+#define AGS_K_ERRNO "errno" /* errno number, only when the call failed */
+#define AGS_K_ERR "err"	    /* errno (or EAI_*) name, only when it failed */
+#define AGS_K_DUR "dur_ns"  /* time spent in the call */
+#define AGS_K_TRUNC "trunc" /* 1 when the line was cut at AGS_LINE_MAX */
+
+#define AGS_SRC_PRELOAD "preload"
+#define AGS_SRC_EBPF "ebpf"
+
+/* ---- event kinds ---- */
+#define AGS_KINDS(X)                                                             \
+	X(PROC_START, "proc_start") /* a process began to be observed */         \
+	X(PROC_EXIT, "proc_exit")   /* it ended; shim counters */                \
+	X(EXEC, "exec")		    /* an exec* that failed */                   \
+	X(SPAWN, "spawn")	    /* fork, vfork, posix_spawn*, popen... */    \
+	X(WAIT, "wait")		    /* a child reaped, with its status */        \
+	X(CHILD, "child")	    /* zombie or still-running child */          \
+	X(CHDIR, "chdir")	    /* chdir/fchdir between fork and exec */     \
+	X(CONNECT, "connect")	    /* outcome of a connect */                   \
+	X(SOCK, "sock")		    /* socket error, peer close, close */        \
+	X(DNS, "dns")		    /* getaddrinfo and friends */                \
+	X(OPEN, "open")		    /* a failed open under a mount */            \
+	X(FD_EXHAUST, "fd_exhaust") /* EMFILE/ENFILE, with fd holders */         \
+	X(HEAP, "heap")		    /* heap snapshot totals */                   \
+	X(HEAP_STACK, "heap_stack") /* live sampled bytes of one stack */        \
+	X(OOM_KILL, "oom_kill")	    /* the kernel's OOM killer chose a victim */ \
+	X(LOST, "lost")		    /* a producer dropped events */
+
+enum ags_kind {
+#define AGS_KIND_ENUM(id, name) AGS_KIND_##id,
+	AGS_KINDS(AGS_KIND_ENUM)
+#undef AGS_KIND_ENUM
+		AGS_KIND__COUNT
+};
+
+/* ---- process keys ---- */
+#define AGS_K_ARGV "argv" /* array of strings, redacted */
+#define AGS_K_ARGC "argc" /* real argument count (argv may be cut) */
+#define AGS_K_CWD "cwd"
+#define AGS_K_UID "uid"
+#define AGS_K_GID "gid"
+#define AGS_K_PRELOADED "preload" /* start: LD_PRELOAD names libagshim */
+#define AGS_K_FOLLOW "follow"	  /* start: children get the shim back */
+#define AGS_K_PATH "path"	  /* file named by the call */
+#define AGS_K_CHILD "child"	  /* pid of the child a call made or reaped */
+#define AGS_K_STATUS "status"	  /* exit code (exit/wait) */
+#define AGS_K_SIGNAL "signal"	  /* terminating signal number, 0 if none */
+#define AGS_K_CORE "core"	  /* 1 when a core was dumped */
+#define AGS_K_STATE "state"	  /* child: "zombie" or "running" */
+#define AGS_K_AGE "age_ns"	  /* child: time since start or exit */
+#define AGS_K_EVENTS "events"	  /* exit: events written by this process */
+#define AGS_K_DROPPED "dropped"	  /* events lost (write errors, full) */
+#define AGS_K_DROP_ERR "drop_err" /* errno name of the last failed write */
+#define AGS_K_CAUSE "cause"	  /* enrichment: AGS_CAUSE_* */
+#define AGS_K_DETAIL "detail"	  /* enrichment: object of facts */
+
+/* ---- network keys ---- */
+#define AGS_K_FD "fd"
+#define AGS_K_FAMILY "family" /* "inet", "inet6", "unix" */
+#define AGS_K_ADDR "addr"     /* numeric address or unix path */
+#define AGS_K_PORT "port"
+#define AGS_K_NONBLOCK "nb" /* 1 when the outcome came after EINPROGRESS */
+#define AGS_K_VIA "via"	    /* how a pending connect ended */
+#define AGS_K_HOST "host"   /* DNS name asked for */
+#define AGS_K_SERVICE "service"
+#define AGS_K_NADDR "naddr"
+#define AGS_K_ADDRS "addrs"
+#define AGS_K_RESOLVER "resolver" /* object: nameservers, search, ndots... */
+#define AGS_K_DNS_TAG "dns"	  /* 1 on sockets to port 53 */
+
+/* ---- heap keys ---- */
+#define AGS_K_SEQ "seq"		      /* snapshot number within the process */
+#define AGS_K_STACK "stack"	      /* stack id, stable within a process */
+#define AGS_K_FRAMES "frames"	      /* array of "sym+0xoff (object)" */
+#define AGS_K_LIVE_BYTES "live_bytes" /* estimated live bytes */
+#define AGS_K_LIVE_COUNT "live_count" /* estimated live allocations */
+#define AGS_K_RSS "rss_bytes"
+
+/* ---- OOM keys ---- */
+#define AGS_K_VICTIM "victim" /* pid chosen by the OOM killer */
+#define AGS_K_CGROUP "cgroup" /* cgroup v2 id or path */
+
+/* Causes named by failure enrichment; the reporter keys playbook entries on them. */
+#define AGS_CAUSE_NOT_ON_PATH "not_on_path"
+#define AGS_CAUSE_NO_FILE "no_such_file"
+#define AGS_CAUSE_BAD_INTERP "missing_interpreter"
+#define AGS_CAUSE_CRLF_INTERP "crlf_interpreter"
+#define AGS_CAUSE_MISSING_CWD "missing_cwd"
+#define AGS_CAUSE_NO_EXEC_BIT "no_exec_permission"
+#define AGS_CAUSE_NOEXEC_MOUNT "noexec_mount"
+#define AGS_CAUSE_DIR_SEARCH "dir_not_searchable"
+#define AGS_CAUSE_ARG_TOO_LONG "arg_too_long"
+#define AGS_CAUSE_ARGS_TOO_BIG "args_too_big"
+#define AGS_CAUSE_FOREIGN_ARCH "foreign_arch"
+#define AGS_CAUSE_NOT_EXECUTABLE "not_executable"
+#define AGS_CAUSE_PROC_LIMIT "process_limit"
+
+#endif /* AGSHIM_INCLUDE_EVENT_H */

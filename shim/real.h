@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* The real functions behind the wrappers, listed once and resolved with dlsym(RTLD_NEXT). */
+#ifndef AGSHIM_SHIM_REAL_H
+#define AGSHIM_SHIM_REAL_H
+
+#include <dirent.h>
+#include <netdb.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "shim.h"
+
+/*
+ * One line per wrapped function: return type, name, parameter list.  Each
+ * family keeps its own list; the heap family resolves its functions itself,
+ * because dlsym may allocate before they are known.
+ */
+#define AGS_REAL_CORE(X)                                                                 \
+	X(void, exit, (int))                                                             \
+	X(void, _exit, (int))                                                            \
+	X(void, _Exit, (int))                                                            \
+	X(int, __libc_start_main,                                                        \
+	  (int (*)(int, char **, char **), int, char **, void (*)(void), void (*)(void), \
+	   void (*)(void), void *))
+
+#define AGS_REAL_FD(X)                                 \
+	X(int, close, (int))                           \
+	X(int, dup2, (int, int))                       \
+	X(int, dup3, (int, int, int))                  \
+	X(int, close_range, (unsigned, unsigned, int)) \
+	X(void, closefrom, (int))
+
+/* fork, exec*, posix_spawn*, wait*, system, popen, chdir */
+#define AGS_REAL_PROC(X)
+
+/* socket, connect, getaddrinfo, open, the I/O family */
+#define AGS_REAL_NET(X)
+
+#define AGS_REAL_ALL(X) AGS_REAL_CORE(X) AGS_REAL_FD(X) AGS_REAL_PROC(X) AGS_REAL_NET(X)
+
+#define AGS_REAL_DECL(ret, name, params) extern ret(*ags_real_##name) params AGS_HIDDEN;
+AGS_REAL_ALL(AGS_REAL_DECL)
+#undef AGS_REAL_DECL
+
+/* Resolve every pointer above; safe to call more than once and from any thread. */
+void ags_real_resolve(void) AGS_HIDDEN;
+
+/* The real function, resolved on first use.  NULL only if libc lacks it. */
+#define REAL(name)                                             \
+	(AGS_LIKELY(ags_real_##name != NULL) ? ags_real_##name \
+					     : (ags_real_resolve(), ags_real_##name))
+
+#endif /* AGSHIM_SHIM_REAL_H */
