@@ -110,8 +110,7 @@ static void dropped(struct report *r, struct proc *p)
 	if (!f)
 		return;
 	ev = finding_evidence(f);
-	json_object_set_new(ev, "dropped",
-			    json_integer(ev_int_or(ev, "dropped", 0) + p->dropped));
+	json_object_set_new(ev, "dropped", json_integer(ev_int_or(ev, "dropped", 0) + p->dropped));
 	json_object_set_new(ev, "missing_lines",
 			    json_integer(ev_int_or(ev, "missing_lines", 0) + missing));
 	finding_sample(f, "processes",
@@ -119,13 +118,14 @@ static void dropped(struct report *r, struct proc *p)
 				 proc_name(p), "dropped", (json_int_t)p->dropped, "written",
 				 (json_int_t)p->events_written, "in_input", (json_int_t)p->nevents),
 		       16);
-	finding_summary(f,
-			"%lld events lost in %lld processes (%lld reported dropped by the "
-			"producers, %lld counted by the process but missing from the input): the "
-			"report is incomplete",
-			(long long)(ev_int_or(ev, "dropped", 0) + ev_int_or(ev, "missing_lines", 0)),
-			(long long)finding_count(f), (long long)ev_int_or(ev, "dropped", 0),
-			(long long)ev_int_or(ev, "missing_lines", 0));
+	finding_summary(
+		f,
+		"%lld events lost in %lld processes (%lld reported dropped by the "
+		"producers, %lld counted by the process but missing from the input): the "
+		"report is incomplete",
+		(long long)(ev_int_or(ev, "dropped", 0) + ev_int_or(ev, "missing_lines", 0)),
+		(long long)finding_count(f), (long long)ev_int_or(ev, "dropped", 0),
+		(long long)ev_int_or(ev, "missing_lines", 0));
 }
 
 /* State: "pid" -> true for every pid with a failed exec. */
@@ -192,10 +192,11 @@ static void observe_finish(void *st, struct report *r)
 					    json_string("the inputs hold no events at all"));
 			json_object_set_new(finding_evidence(f), "alternative",
 					    json_string("agshim attach -- CMD (eBPF)"));
-			finding_summary(f, "no process recorded anything: the program may be "
-					   "static or set-uid, LD_PRELOAD may not have reached it, "
-					   "or AGSHIM_OUT points elsewhere; nothing here is healthy "
-					   "or unhealthy");
+			finding_summary(f,
+					"no process recorded anything: the program may be "
+					"static or set-uid, LD_PRELOAD may not have reached it, "
+					"or AGSHIM_OUT points elsewhere; nothing here is healthy "
+					"or unhealthy");
 		}
 	}
 	for (size_t i = 0; i < report_nprocs(r); i++) {

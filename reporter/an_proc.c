@@ -7,12 +7,23 @@
 #include <string.h>
 
 static const char *const proc_ids[] = {
-	"spawn.not_on_path",	    "spawn.no_such_file",  "spawn.missing_interpreter",
-	"spawn.crlf_interpreter",   "spawn.missing_cwd",   "spawn.no_exec_permission",
-	"spawn.noexec_mount",	    "spawn.dir_not_searchable", "spawn.arg_too_long",
-	"spawn.args_too_big",	    "spawn.foreign_arch",  "spawn.process_limit",
-	"spawn.failed",		    "child.zombie",	   "child.left_running",
-	"child.orphaned",	    NULL,
+	"spawn.not_on_path",
+	"spawn.no_such_file",
+	"spawn.missing_interpreter",
+	"spawn.crlf_interpreter",
+	"spawn.missing_cwd",
+	"spawn.no_exec_permission",
+	"spawn.noexec_mount",
+	"spawn.dir_not_searchable",
+	"spawn.arg_too_long",
+	"spawn.args_too_big",
+	"spawn.foreign_arch",
+	"spawn.process_limit",
+	"spawn.failed",
+	"child.zombie",
+	"child.left_running",
+	"child.orphaned",
+	NULL,
 };
 
 /* The shim's enrichment causes, the finding each names, and what it means in a sentence. */
@@ -47,7 +58,7 @@ static const struct {
 };
 
 struct fail_link {
-	int64_t pid;	  /* the process whose exec failed */
+	int64_t pid; /* the process whose exec failed */
 	struct finding *f;
 };
 
@@ -243,20 +254,20 @@ static void fill_spawn_evidence(struct report *r, struct finding *f, json_t *att
 		json_object_set_new(ev, "detail", json_deep_copy(detail));
 	if (image && ev_str(image, AGS_K_CWD))
 		json_object_set_new(ev, "cwd", json_string(ev_str(image, AGS_K_CWD)));
-	json_object_set_new(ev, "process",
-			    json_pack("{s:I, s:s}", "pid", (json_int_t)who->pid, "name",
-				      image ? path_base(ev_str(image, AGS_K_EXE)
-							    ? ev_str(image, AGS_K_EXE)
-							    : "?")
-					    : proc_name(who)));
+	json_object_set_new(
+		ev, "process",
+		json_pack(
+			"{s:I, s:s}", "pid", (json_int_t)who->pid, "name",
+			image ? path_base(ev_str(image, AGS_K_EXE) ? ev_str(image, AGS_K_EXE) : "?")
+			      : proc_name(who)));
 	if (parent)
 		json_object_set_new(ev, "parent",
 				    json_pack("{s:I, s:s}", "pid", (json_int_t)parent->pid, "name",
 					      proc_name(parent)));
 	if (script) {
 		json_object_set_new(ev, "script", json_string(script));
-		json_object_set_new(ev, "interpreter", json_string(argv_at(ev_arr(image, AGS_K_ARGV),
-									    1)));
+		json_object_set_new(ev, "interpreter",
+				    json_string(argv_at(ev_arr(image, AGS_K_ARGV), 1)));
 	}
 }
 
@@ -319,8 +330,9 @@ static void spawn_failed(struct proc_state *s, struct report *r, int64_t pid, js
 				ci >= 0 ? causes[ci].says : "exec failed", err ? err : "error",
 				json_array_size(attempts) > 1 ? ", " : "",
 				json_array_size(attempts) > 1 ? "PATH searched" : "",
-				parent && strcmp(proc_name(parent), "node") == 0 ? "; Node: spawn fails"
-										  : "");
+				parent && strcmp(proc_name(parent), "node") == 0
+					? "; Node: spawn fails"
+					: "");
 }
 
 static void flush_pending(struct proc_state *s, struct report *r, int64_t pid, int64_t status)
@@ -370,11 +382,13 @@ static void on_spawn(struct proc_state *s, struct report *r, json_t *ev)
 			return;
 		if (finding_count(f) == 1) {
 			json_object_set_new(finding_evidence(f), "call",
-					    json_string(ev_str(ev, AGS_K_CALL) ? ev_str(ev, AGS_K_CALL)
-									   : "fork"));
+					    json_string(ev_str(ev, AGS_K_CALL)
+								? ev_str(ev, AGS_K_CALL)
+								: "fork"));
 			json_object_set_new(finding_evidence(f), "err",
-					    json_string(ev_str(ev, AGS_K_ERR) ? ev_str(ev, AGS_K_ERR)
-									  : "EAGAIN"));
+					    json_string(ev_str(ev, AGS_K_ERR)
+								? ev_str(ev, AGS_K_ERR)
+								: "EAGAIN"));
 			if (ev_obj(ev, AGS_K_DETAIL))
 				json_object_set_new(finding_evidence(f), "detail",
 						    json_deep_copy(ev_obj(ev, AGS_K_DETAIL)));
@@ -418,9 +432,9 @@ static void on_child(struct proc_state *s, struct report *r, json_t *ev)
 				 proc_name(c), "argv", c->argv ? c->argv : c->spawn_argv, "age_s",
 				 age_s),
 		       8);
-	json_object_set_new(finding_evidence(f), "parent",
-			    json_pack("{s:I, s:s}", "pid", (json_int_t)p->pid, "name",
-				      proc_name(p)));
+	json_object_set_new(
+		finding_evidence(f), "parent",
+		json_pack("{s:I, s:s}", "pid", (json_int_t)p->pid, "name", proc_name(p)));
 	if (zombie)
 		finding_summary(f,
 				"%s (pid %lld) left %lld exited child(ren) unreaped, e.g. %s (pid "

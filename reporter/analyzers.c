@@ -3,8 +3,8 @@
 #include "report.h"
 
 /* Add yours to the list: X(an_name), defined in reporter/an_name.c. */
-#define REPORT_ANALYZERS(X)                                                                       \
-	X(an_proc)                                                                                 \
+#define REPORT_ANALYZERS(X) \
+	X(an_proc)          \
 	X(an_observe)
 
 #define DECLARE(name) extern const struct analyzer name;

@@ -25,7 +25,8 @@ static void usage(FILE *out)
 		"\n"
 		"  --text            a report for a person, grouped by area (the default)\n"
 		"  --json            the report as one JSON document, for tools\n"
-		"  --prometheus      Prometheus text exposition (node_exporter textfile collector)\n"
+		"  --prometheus      Prometheus text exposition (node_exporter textfile "
+		"collector)\n"
 		"  --fail-on SEV     exit 3 when a finding is at least SEV: info, warning, error,\n"
 		"                    critical\n"
 		"  --playbook        print the embedded playbook (JSON) and exit\n"
@@ -34,7 +35,8 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 done; 3 a finding reached --fail-on; 2 bad usage, an unreadable\n"
 		"input (then no report is written) or a failed write.\n"
-		"Malformed lines are counted and listed (file:line:col) and never stop the report.\n");
+		"Malformed lines are counted and listed (file:line:col) and never stop the "
+		"report.\n");
 }
 
 static int read_input(struct report *r, const char *name)
@@ -96,8 +98,9 @@ int main(int argc, char **argv)
 		case 'f':
 			fail_on = severity_parse(optarg);
 			if (fail_on < 0) {
-				fprintf(stderr, "agshim-report: unknown severity '%s' "
-						"(info, warning, error, critical)\n",
+				fprintf(stderr,
+					"agshim-report: unknown severity '%s' "
+					"(info, warning, error, critical)\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -105,7 +108,8 @@ int main(int argc, char **argv)
 		case 'c':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&
 			    strcmp(optarg, "never")) {
-				fprintf(stderr, "agshim-report: --color takes auto, always or never\n");
+				fprintf(stderr,
+					"agshim-report: --color takes auto, always or never\n");
 				return EXIT_USAGE;
 			}
 			colour = optarg;

@@ -138,17 +138,17 @@ json_t *report_to_json(struct report *r)
 	json_object_set(doc, "malformed", report_malformed_json(r));
 	json_object_set_new(doc, "processes", procs);
 	json_object_set_new(doc, "findings", fs);
-	json_object_set_new(
-		doc, "summary",
-		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "findings",
-			  (json_int_t)report_nfindings(r), "critical",
-			  (json_int_t)count_sev(r, SEV_CRITICAL), "errors",
-			  (json_int_t)count_sev(r, SEV_ERROR), "warnings",
-			  (json_int_t)count_sev(r, SEV_WARNING), "info",
-			  (json_int_t)count_sev(r, SEV_INFO), "events",
-			  (json_int_t)report_nevents(r), "processes", (json_int_t)report_nprocs(r),
-			  "malformed", (json_int_t)report_nmalformed(r), "dropped",
-			  (json_int_t)report_ndropped(r)));
+	json_object_set_new(doc, "summary",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "findings",
+				      (json_int_t)report_nfindings(r), "critical",
+				      (json_int_t)count_sev(r, SEV_CRITICAL), "errors",
+				      (json_int_t)count_sev(r, SEV_ERROR), "warnings",
+				      (json_int_t)count_sev(r, SEV_WARNING), "info",
+				      (json_int_t)count_sev(r, SEV_INFO), "events",
+				      (json_int_t)report_nevents(r), "processes",
+				      (json_int_t)report_nprocs(r), "malformed",
+				      (json_int_t)report_nmalformed(r), "dropped",
+				      (json_int_t)report_ndropped(r)));
 	return doc;
 }
 
@@ -344,8 +344,9 @@ int report_write_text(struct report *r, FILE *out, bool colour)
 		fprintf(out, ", %lld events dropped", (long long)report_ndropped(r));
 	fputc('\n', out);
 	if (n == 0) {
-		fprintf(out, "No findings: %zu processes observed, %zu events, nothing matched "
-			     "a playbook entry.\n",
+		fprintf(out,
+			"No findings: %zu processes observed, %zu events, nothing matched "
+			"a playbook entry.\n",
 			observed_procs(r), report_nevents(r));
 		return ferror(out) ? -1 : 0;
 	}
@@ -478,8 +479,8 @@ static void prom_monitors(struct report *r, FILE *out)
 
 	json_array_foreach(pb, i, e)
 	{
-		const char *spec = json_string_value(
-			json_object_get(json_object_get(e, "monitor"), "metric"));
+		const char *spec =
+			json_string_value(json_object_get(json_object_get(e, "monitor"), "metric"));
 		json_t *series = json_object(); /* labels -> value, summed */
 		char name[128], name2[128];
 		char *labels;
@@ -488,7 +489,8 @@ static void prom_monitors(struct report *r, FILE *out)
 
 		if (!spec || !parse_series(spec, name, sizeof(name), &labels)) {
 			if (spec)
-				fprintf(out, "# agshim: playbook entry %s: metric is not a series\n",
+				fprintf(out,
+					"# agshim: playbook entry %s: metric is not a series\n",
 					json_string_value(json_object_get(e, "id")));
 			json_decref(series);
 			continue;
@@ -508,14 +510,14 @@ static void prom_monitors(struct report *r, FILE *out)
 			if (!s2 || !id2 || !parse_series(s2, name2, sizeof(name2), &labels))
 				continue;
 			if (strcmp(name, name2) == 0)
-				json_object_set_new(
-					series, labels,
-					json_integer(json_integer_value(json_object_get(series,
-											labels)) +
-						     count_id(r, id2)));
+				json_object_set_new(series, labels,
+						    json_integer(json_integer_value(json_object_get(
+									 series, labels)) +
+								 count_id(r, id2)));
 			free(labels);
 		}
-		fprintf(out, "# HELP %s Occurrences in the last agshim report (playbook monitor).\n",
+		fprintf(out,
+			"# HELP %s Occurrences in the last agshim report (playbook monitor).\n",
 			name);
 		fprintf(out, "# TYPE %s gauge\n", name);
 		json_object_foreach(series, lk, lv)
@@ -549,8 +551,8 @@ int report_write_prom(struct report *r, FILE *out)
 		put_label_value(out, id);
 		fputs("\",area=\"", out);
 		put_label_value(out, json_string_value(json_object_get(e, "area")));
-		fprintf(out, "\",severity=\"%s\"} %lld\n", severity_name(sev < 0 ? SEV_WARNING : sev),
-			(long long)count_id(r, id));
+		fprintf(out, "\",severity=\"%s\"} %lld\n",
+			severity_name(sev < 0 ? SEV_WARNING : sev), (long long)count_id(r, id));
 	}
 	for (size_t k = 0; k < report_nfindings(r); k++) {
 		struct finding *f = report_finding_at(r, k);

@@ -36,7 +36,8 @@ static void load(void)
 	loaded = true;
 	playbook = json_loads(ags_playbook_text, 0, &jerr);
 	if (!json_is_array(playbook)) {
-		fprintf(stderr, "agshim-report: embedded playbook is not a JSON array (%d:%d: %s)\n",
+		fprintf(stderr,
+			"agshim-report: embedded playbook is not a JSON array (%d:%d: %s)\n",
 			jerr.line, jerr.column, jerr.text);
 		json_decref(playbook);
 		playbook = NULL;

@@ -99,9 +99,9 @@ static void note_malformed(struct report *r, struct input_stats *in, int64_t lin
 	r->nmalformed++;
 	if (json_array_size(r->malformed) >= REPORT_MALFORMED_LIST_MAX)
 		return;
-	json_array_append_new(r->malformed, json_pack("{s:s, s:I, s:I, s:s}", "file", in->name,
-						      "line", (json_int_t)line, "col",
-						      (json_int_t)col, "error", msg));
+	json_array_append_new(r->malformed,
+			      json_pack("{s:s, s:I, s:I, s:s}", "file", in->name, "line",
+					(json_int_t)line, "col", (json_int_t)col, "error", msg));
 }
 
 static int push_event(struct report *r, json_t *ev)
@@ -223,10 +223,10 @@ static int feed_end(struct report *r, struct input_stats *in, struct line_buf *l
 	if (lb->too_long || lb->len > 0)
 		err = feed(r, in, lb, "\n", 1);
 	free(lb->buf);
-	json_array_append_new(r->inputs, json_pack("{s:s, s:I, s:I, s:I}", "file", in->name,
-						   "lines", (json_int_t)in->lines, "events",
-						   (json_int_t)in->events, "malformed",
-						   (json_int_t)in->malformed));
+	json_array_append_new(r->inputs,
+			      json_pack("{s:s, s:I, s:I, s:I}", "file", in->name, "lines",
+					(json_int_t)in->lines, "events", (json_int_t)in->events,
+					"malformed", (json_int_t)in->malformed));
 	return err;
 }
 
@@ -686,10 +686,9 @@ void finding_sample(struct finding *f, const char *key, json_t *val, size_t max)
 		char more[128];
 
 		snprintf(more, sizeof(more), "%s_more", key);
-		json_object_set_new(f->evidence, more,
-				    json_integer(json_integer_value(json_object_get(f->evidence,
-										     more)) +
-						 1));
+		json_object_set_new(
+			f->evidence, more,
+			json_integer(json_integer_value(json_object_get(f->evidence, more)) + 1));
 		json_decref(val);
 	}
 }

@@ -54,19 +54,19 @@ int severity_parse(const char *name);
  */
 struct proc {
 	int64_t pid;
-	int64_t ppid;		/* -1 when unknown */
-	const char *exe;	/* latest image, or NULL */
-	json_t *argv;		/* latest image's argv array, or NULL */
-	const char *cwd;	/* latest image's cwd, or NULL */
-	unsigned src;		/* PROC_SRC_* bits of the events it wrote */
-	bool observed;		/* wrote at least one proc_start */
-	int images;		/* proc_start events (1 + successful execs seen) */
-	int64_t nevents;	/* events of this pid in the input */
-	int64_t first_ts_ns;	/* first and last event of this pid, 0 when none */
+	int64_t ppid;	     /* -1 when unknown */
+	const char *exe;     /* latest image, or NULL */
+	json_t *argv;	     /* latest image's argv array, or NULL */
+	const char *cwd;     /* latest image's cwd, or NULL */
+	unsigned src;	     /* PROC_SRC_* bits of the events it wrote */
+	bool observed;	     /* wrote at least one proc_start */
+	int images;	     /* proc_start events (1 + successful execs seen) */
+	int64_t nevents;     /* events of this pid in the input */
+	int64_t first_ts_ns; /* first and last event of this pid, 0 when none */
 	int64_t last_ts_ns;
-	int64_t start_ts_ns;	/* first proc_start, 0 when none */
+	int64_t start_ts_ns; /* first proc_start, 0 when none */
 
-	bool exited;		/* wrote proc_exit */
+	bool exited; /* wrote proc_exit */
 	int64_t exit_ts_ns;
 	bool has_status;	/* exit status known (from proc_exit or the parent's wait) */
 	int64_t status;		/* exit code */
@@ -75,13 +75,13 @@ struct proc {
 	int64_t dropped;	/* lines lost, summed over images and lost events */
 
 	/* What the parent said about it (spawn, wait and child events naming it). */
-	bool spawned;		/* a spawn event named this pid as child */
+	bool spawned; /* a spawn event named this pid as child */
 	int64_t spawn_ts_ns;
 	const char *spawn_path; /* path/argv the parent's spawn event gave, or NULL */
 	json_t *spawn_argv;
-	bool reaped;		/* the parent's wait event named it */
+	bool reaped; /* the parent's wait event named it */
 	int64_t reap_ts_ns;
-	int64_t reap_status;	/* -1 when unknown */
+	int64_t reap_status; /* -1 when unknown */
 	int64_t reap_signal;
 };
 

@@ -10,6 +10,36 @@
 #include <cmocka.h>
 
 #include "report.h"
+#include "shim.h"
+
+/*
+ * The unit binaries link every shim module but init.c, which owns the shim's globals; these
+ * weak stand-ins let a reporter-only test link, and give way to real definitions if any.
+ */
+__attribute__((weak)) struct ags_config ags_cfg;
+__attribute__((weak)) struct ags_stats ags_stats;
+__attribute__((weak)) volatile int ags_state;
+__attribute__((weak)) pid_t ags_pid;
+__attribute__((weak)) pid_t ags_ppid;
+__attribute__((weak)) char ags_exe[AGS_PATH_MAX];
+__attribute__((weak)) __thread int ags_in_shim;
+__attribute__((weak)) pid_t ags_gettid(void)
+{
+	return 0;
+}
+__attribute__((weak)) uint64_t ags_now_ns(void)
+{
+	return 0;
+}
+__attribute__((weak)) void ags_note_exit_status(int status)
+{
+	(void)status;
+}
+__attribute__((weak)) void ags_emit_exit(int status, int sig)
+{
+	(void)status;
+	(void)sig;
+}
 
 static struct report *run_text(const char *text)
 {
@@ -38,14 +68,14 @@ static json_t *malformed_at(struct report *r, size_t i)
 static void test_malformed_lines_counted(void **state)
 {
 	const char *in = "{\"v\":1,\"kind\":\"proc_start\",\"pid\":10,\"ts_ns\":5}\n"
-			 "{\"v\":1,\"kind\":\"proc_st\n"     /* truncated */
-			 "\x01\x02\xff\xfe garbage\n"	     /* binary */
-			 "[1,2,3]\n"			     /* not an object */
-			 "{\"kind\":7,\"pid\":10}\n"	     /* kind of the wrong type */
+			 "{\"v\":1,\"kind\":\"proc_st\n"	/* truncated */
+			 "\x01\x02\xff\xfe garbage\n"		/* binary */
+			 "[1,2,3]\n"				/* not an object */
+			 "{\"kind\":7,\"pid\":10}\n"		/* kind of the wrong type */
 			 "{\"kind\":\"exec\",\"pid\":\"10\"}\n" /* pid of the wrong type */
-			 "{\"kind\":\"exec\",\"pid\":-4}\n"  /* impossible pid */
-			 "{\"kind\":\"exec\"}\n"	     /* pid missing */
-			 "\n   \r\n"			     /* blank lines: not malformed */
+			 "{\"kind\":\"exec\",\"pid\":-4}\n"	/* impossible pid */
+			 "{\"kind\":\"exec\"}\n"		/* pid missing */
+			 "\n   \r\n"				/* blank lines: not malformed */
 			 "{\"kind\":\"proc_exit\",\"pid\":10,\"ts_ns\":9}"; /* no final newline */
 	struct report *r = run_text(in);
 	json_t *m;
@@ -65,14 +95,15 @@ static void test_malformed_lines_counted(void **state)
 static void test_wrong_types_everywhere(void **state)
 {
 	/* Every key the reporter reads, with the wrong type: accepted or skipped, never a crash. */
-	static const char *const keys[] = { "ts_ns", "ppid", "exe",   "argv",   "cwd",
+	static const char *const keys[] = { "ts_ns",  "ppid",	"exe",	  "argv",    "cwd",
 					    "status", "signal", "events", "dropped", "child",
-					    "state", "age_ns", "errno", "err",	 "cause",
+					    "state",  "age_ns", "errno",  "err",     "cause",
 					    "detail", "path",	"call",	  "src" };
 	static const char *const kinds[] = { "proc_start", "proc_exit", "exec", "spawn",
 					     "wait",	   "child",	"lost", "connect" };
-	static const char *const vals[] = { "null", "true", "-1", "1e308", "\"x\"",
-					    "[]",   "{}",   "[[[]]]", "9223372036854775807" };
+	static const char *const vals[] = { "null",  "true",   "-1",
+					    "1e308", "\"x\"",  "[]",
+					    "{}",    "[[[]]]", "9223372036854775807" };
 	char line[512];
 	struct report *r = report_new();
 
@@ -144,7 +175,6 @@ static void test_aggregation(void **state)
 	json_t *pids;
 
 	(void)state;
-	assert_int_equal(report_run(r), 0);
 	a = finding_add(r, "spawn.not_on_path", "claude", 300, 7);
 	b = finding_add(r, "spawn.not_on_path", "claude", 100, 9);
 	c = finding_add(r, "spawn.not_on_path", "codex", 200, 7);
@@ -176,7 +206,6 @@ static void test_unknown_id_still_printed(void **state)
 	json_t *doc, *f;
 
 	(void)state;
-	assert_int_equal(report_run(r), 0);
 	finding_summary(finding_add(r, "made.up_id", NULL, 1, 1), "a summary %d", 42);
 	assert_int_equal(report_write_text(r, m, false), 0);
 	fclose(m);
