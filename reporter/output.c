@@ -48,7 +48,8 @@ static struct finding **sorted_findings(struct report *r)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		v[i] = report_finding_at(r, i);
-	qsort(v, n, sizeof(*v), cmp_findings);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_findings);
 	return v;
 }
 

@@ -458,7 +458,8 @@ static int collect_pids(struct report *r)
 		if (c)
 			pids[n++] = c;
 	}
-	qsort(pids, n, sizeof(*pids), cmp_i64);
+	if (n)
+		qsort(pids, n, sizeof(*pids), cmp_i64);
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || pids[u - 1] != pids[i])
 			pids[u++] = pids[i];
@@ -804,8 +805,10 @@ json_t *finding_pids_json(const struct finding *f)
 		free(s);
 		return a;
 	}
-	memcpy(s, f->pids, f->npids * sizeof(*s));
-	qsort(s, f->npids, sizeof(*s), cmp_i64);
+	if (f->npids) {
+		memcpy(s, f->pids, f->npids * sizeof(*s));
+		qsort(s, f->npids, sizeof(*s), cmp_i64);
+	}
 	for (size_t i = 0; i < f->npids; i++)
 		json_array_append_new(a, json_integer((json_int_t)s[i]));
 	free(s);
@@ -846,7 +849,8 @@ int report_run(struct report *r)
 	if (r->ran)
 		return 0;
 	r->ran = true;
-	qsort(r->evs, r->nevs, sizeof(*r->evs), cmp_evrec);
+	if (r->nevs)
+		qsort(r->evs, r->nevs, sizeof(*r->evs), cmp_evrec);
 	err = build_procs(r);
 	if (err)
 		return err;
