@@ -20,6 +20,12 @@
  * gets an open event with the mount, the owner and mode of the file (or of
  * its nearest existing parent) and the process's ids.
  */
+/* glibc's fortify entry points; declared by its headers only under _FORTIFY_SOURCE. */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+
 #define MOUNTS_MAX 96
 #define OPEN_EVENTS_MAX 256
 

@@ -14,6 +14,12 @@
  * connection moving bytes) to one bounds check and one or two loads.
  */
 
+/* glibc's fortify entry points; declared by its headers only under _FORTIFY_SOURCE. */
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *sa,
+		       socklen_t *len);
+
 static int io_error_notable(int err)
 {
 	switch (err) {
