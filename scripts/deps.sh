@@ -5,8 +5,12 @@ set -eu
 
 # Everything the build, the tests and the benchmarks use, by Debian package name.
 PKGS="gcc make pkg-config clang llvm libjansson-dev libcmocka-dev libunwind-dev
-libbpf-dev libelf-dev zlib1g-dev bpftool jq nodejs npm postgresql iproute2 nftables
+libbpf-dev libelf-dev zlib1g-dev bpftool jq postgresql iproute2 nftables
 util-linux procps file binutils"
+# Node may come from another source than Debian (it does on this machine kind);
+# only ask Debian for it when there is none.
+command -v node >/dev/null || PKGS="$PKGS nodejs"
+command -v npm >/dev/null || PKGS="$PKGS npm"
 [ "${AGSHIM_BENCH_DEPS:-0}" = 1 ] && PKGS="$PKGS heaptrack libbpf-tools hyperfine"
 
 missing=""

@@ -179,6 +179,7 @@ void ags_ev_begin_raw(struct ags_ev *ev)
 	ev->p = ev->buf;
 	ev->end = ev->buf + sizeof(ev->buf) - RESERVE;
 	ev->trunc = 0;
+	ev->trunc_argv = 0;
 	ev->depth = 0;
 	ev->first[0] = 1;
 	*ev->p++ = '{';
@@ -301,22 +302,37 @@ void ags_ev_elem_int(struct ags_ev *ev, int64_t val)
 	ags_ev_int(ev, NULL, val);
 }
 
-/* One argv element, with the secret part (if any) replaced. */
+/*
+ * One argv element, with the secret part (if any) replaced.  A long element
+ * (an agent's prompt passed as an argument) keeps its head and says how many
+ * bytes it had: "head...[+N bytes]".
+ */
 static void put_arg(struct ags_ev *ev, const char *prev, const char *arg)
 {
-	size_t start, len, alen = strlen(arg);
+	size_t start = 0, len = 0, alen = strlen(arg), shown = alen;
+	int secret = ags_cfg.redact && ags_redact_span(prev, arg, &start, &len);
 
-	if (!ags_cfg.redact || !ags_redact_span(prev, arg, &start, &len)) {
-		ags_ev_strn(ev, NULL, arg, alen);
-		return;
-	}
 	if (!member(ev, NULL, 8 + sizeof(AGS_REDACTED)))
 		return;
+	if (shown > AGS_ARG_SHOWN_MAX)
+		shown = AGS_ARG_SHOWN_MAX;
 	*ev->p++ = '"';
-	put_escaped(ev, arg, start);
-	if (room(ev) > sizeof(AGS_REDACTED) + 2)
-		put(ev, AGS_REDACTED, sizeof(AGS_REDACTED) - 1);
-	put_escaped(ev, arg + start + len, alen - start - len);
+	if (!secret) {
+		put_escaped(ev, arg, shown);
+	} else {
+		put_escaped(ev, arg, start < shown ? start : shown);
+		if (room(ev) > sizeof(AGS_REDACTED) + 2)
+			put(ev, AGS_REDACTED, sizeof(AGS_REDACTED) - 1);
+		if (start + len < shown)
+			put_escaped(ev, arg + start + len, shown - start - len);
+	}
+	if (shown < alen && room(ev) > 40) {
+		char num[24];
+
+		put(ev, "...[+", 5);
+		put(ev, num, ags_fmt_u64(num, alen - shown));
+		put(ev, " bytes]", 7);
+	}
 	*ev->p++ = '"';
 }
 
@@ -324,18 +340,32 @@ void ags_ev_argv(struct ags_ev *ev, const char *key, char *const argv[])
 {
 	int64_t argc = 0;
 
-	ags_ev_arr(ev, key);
-	for (; argv && argv[argc]; argc++)
-		put_arg(ev, argc ? argv[argc - 1] : NULL, argv[argc]);
-	ags_ev_close(ev);
+	while (argv && argv[argc])
+		argc++;
+	/* The count first, so that it survives a cut array. */
 	ags_ev_int(ev, AGS_K_ARGC, argc);
+	ags_ev_arr(ev, key);
+	for (int64_t i = 0; i < argc; i++) {
+		/* Leave room for the keys that follow the array. */
+		if (room(ev) < AGS_ARGV_TAIL_ROOM) {
+			ev->trunc = 1;
+			break;
+		}
+		put_arg(ev, i ? argv[i - 1] : NULL, argv[i]);
+	}
+	ags_ev_close(ev);
+	/* Keys after the array must still fit: the cut was the array's only. */
+	if (ev->trunc && room(ev) >= 64) {
+		ev->trunc_argv = 1;
+		ev->trunc = 0;
+	}
 }
 
 size_t ags_ev_finish(struct ags_ev *ev)
 {
 	while (ev->depth > 0)
 		ags_ev_close(ev);
-	if (ev->trunc) {
+	if (ev->trunc || ev->trunc_argv) {
 		static const char tail[] = ",\"" AGS_K_TRUNC "\":1";
 
 		put(ev, tail, sizeof(tail) - 1);

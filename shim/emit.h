@@ -10,6 +10,10 @@
 #include "shim.h"
 
 #define AGS_EV_DEPTH 8
+/* Bytes of one argv element an event shows; the rest is counted. */
+#define AGS_ARG_SHOWN_MAX 512
+/* Room an argv array leaves for the keys after it. */
+#define AGS_ARGV_TAIL_ROOM 768
 
 /*
  * An event under construction.  Every function below is allocation-free,
@@ -19,7 +23,8 @@
 struct ags_ev {
 	char *p;		     /* next byte to write */
 	char *end;		     /* last byte content may use */
-	int trunc;		     /* content was dropped */
+	int trunc;		     /* content was dropped; nothing more fits */
+	int trunc_argv;		     /* an argv array was cut, the rest fits */
 	int depth;		     /* open objects/arrays after the top level */
 	char closers[AGS_EV_DEPTH];  /* '}' or ']' for each open level */
 	int first[AGS_EV_DEPTH + 1]; /* no member written yet at this level */
@@ -38,7 +43,11 @@ void ags_ev_uint(struct ags_ev *ev, const char *key, uint64_t val) AGS_HIDDEN;
 void ags_ev_bool(struct ags_ev *ev, const char *key, int val) AGS_HIDDEN;
 /* "errno":N,"err":"ENAME"; nothing when err is 0. */
 void ags_ev_errno(struct ags_ev *ev, int err) AGS_HIDDEN;
-/* An argv-style array (NULL-terminated), redacted when configured; sets argc too. */
+/*
+ * argc, then an argv-style array (NULL-terminated), redacted when configured.
+ * Long elements are cut to AGS_ARG_SHOWN_MAX bytes; the array stops early to
+ * leave AGS_ARGV_TAIL_ROOM for the keys after it, and the event is marked cut.
+ */
 void ags_ev_argv(struct ags_ev *ev, const char *key, char *const argv[]) AGS_HIDDEN;
 
 /* Nesting: key may be NULL inside arrays. */

@@ -85,6 +85,47 @@ enum ags_kind {
 #define AGS_K_CAUSE "cause"	  /* enrichment: AGS_CAUSE_* */
 #define AGS_K_DETAIL "detail"	  /* enrichment: object of facts */
 
+/* ---- process keys: spawn, exec, wait, child, chdir (see docs/events.md) ---- */
+#define AGS_K_FORKED "forked"	     /* the caller is a fork child that has not exec'd */
+#define AGS_K_TYPE "type"	     /* popen: "r" or "w" */
+#define AGS_K_CMD "cmd"		     /* child: argv[0] given at spawn, "" after fork */
+#define AGS_K_COMM "comm"	     /* child: /proc/PID/comm when reported */
+#define AGS_K_START_TS "start_ts_ns" /* child: when the spawn was recorded */
+#define AGS_K_FALLBACK "fallback"    /* exec: the call went on to run this instead */
+/* keys inside "detail" of a failed exec, spawn or chdir */
+#define AGS_K_SEARCHED "searched"     /* array: every candidate path tried */
+#define AGS_K_PATH_ENV "path_env"     /* the PATH the search used */
+#define AGS_K_RESOLVED "resolved"     /* the candidate that exists (script, binary) */
+#define AGS_K_INTERP "interp"	      /* interpreter named by its #! line */
+#define AGS_K_INTERP_ARG "interp_arg" /* the #! line's argument ("node\r") */
+#define AGS_K_SCRIPT "script"	      /* the script whose #! line is at fault */
+#define AGS_K_CRLF "crlf"	      /* bool: the #! line ends in \r\n */
+#define AGS_K_MISSING "missing"	      /* first path component that does not exist */
+#define AGS_K_MODE "mode"	      /* file mode, octal text "0644" */
+#define AGS_K_FILE_UID "file_uid"
+#define AGS_K_FILE_GID "file_gid"
+#define AGS_K_EUID "euid" /* effective ids of the caller */
+#define AGS_K_EGID "egid"
+#define AGS_K_DIR "dir"	    /* a directory on the path that cannot be searched */
+#define AGS_K_MOUNT "mount" /* mount point holding the file */
+#define AGS_K_FSTYPE "fstype"
+#define AGS_K_MOUNT_OPTS "mount_opts"
+#define AGS_K_ARGV_BYTES "argv_bytes" /* bytes of argv strings, NULs and pointers */
+#define AGS_K_ENV_BYTES "env_bytes"
+#define AGS_K_ENVC "envc"
+#define AGS_K_ARG_MAX "arg_max"		/* the total limit (ARG_MAX) in force */
+#define AGS_K_ARG_LIMIT "arg_limit"	/* the per-string limit (MAX_ARG_STRLEN) */
+#define AGS_K_LARGEST "largest"		/* bytes of the largest single string */
+#define AGS_K_LARGEST_IDX "largest_idx" /* its argv index, -1 when in the environment */
+#define AGS_K_MACHINE "machine"		/* ELF machine of the file, by name */
+#define AGS_K_E_MACHINE "e_machine"	/* ... and by number */
+#define AGS_K_HOST_MACHINE "host_machine"
+#define AGS_K_ELF_CLASS "elf_class"	  /* 32 or 64 */
+#define AGS_K_MAGIC "magic"		  /* first bytes of a file that is no ELF or script */
+#define AGS_K_RLIMIT_NPROC "rlimit_nproc" /* soft RLIMIT_NPROC, -1 unlimited */
+#define AGS_K_PIDS_MAX "pids_max"	  /* cgroup pids.max, -1 for "max" */
+#define AGS_K_PIDS_CURRENT "pids_current"
+
 /* ---- network keys ---- */
 #define AGS_K_FD "fd"
 #define AGS_K_FAMILY "family" /* "inet", "inet6", "unix" */
