@@ -128,7 +128,7 @@ static void dropped(struct report *r, struct proc *p)
 		(long long)ev_int_or(ev, "missing_lines", 0));
 }
 
-/* State: "pid" -> true for every pid with a failed exec. */
+/* State: "pid" -> true for every pid with a failed exec or chdir (an_proc reports those). */
 static void *observe_create(void)
 {
 	return json_object();
@@ -141,7 +141,8 @@ static void observe_event(void *st, struct report *r, json_t *ev)
 	(void)r;
 	if (!st)
 		return;
-	if (ev_kind(ev) == AGS_KIND_EXEC) {
+	if (ev_kind(ev) == AGS_KIND_EXEC ||
+	    (ev_kind(ev) == AGS_KIND_CHDIR && json_object_get(ev, AGS_K_ERRNO))) {
 		snprintf(key, sizeof(key), "%lld", (long long)ev_pid(ev));
 		json_object_set_new(st, key, json_true());
 	}

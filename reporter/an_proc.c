@@ -83,13 +83,6 @@ static int cause_index(const char *cause)
 	return -1;
 }
 
-static int cause_by_name(const char *cause)
-{
-	int i = cause_index(cause);
-
-	return i;
-}
-
 static bool is_shell(const char *name)
 {
 	static const char *const shells[] = { "sh", "dash", "bash", "zsh", "ash", "busybox" };
@@ -170,11 +163,11 @@ static int cause_from_errno(json_t *attempts, json_t *a)
 	case ENOENT:
 	case ENOTDIR:
 		if (json_array_size(attempts) > 1 || (path && !strchr(path, '/')))
-			return cause_by_name(AGS_CAUSE_NOT_ON_PATH);
-		return cause_by_name(AGS_CAUSE_NO_FILE);
-	case EACCES: return cause_by_name(AGS_CAUSE_NO_EXEC_BIT);
-	case E2BIG: return cause_by_name(AGS_CAUSE_ARGS_TOO_BIG);
-	case EAGAIN: return cause_by_name(AGS_CAUSE_PROC_LIMIT);
+			return cause_index(AGS_CAUSE_NOT_ON_PATH);
+		return cause_index(AGS_CAUSE_NO_FILE);
+	case EACCES: return cause_index(AGS_CAUSE_NO_EXEC_BIT);
+	case E2BIG: return cause_index(AGS_CAUSE_ARGS_TOO_BIG);
+	case EAGAIN: return cause_index(AGS_CAUSE_PROC_LIMIT);
 	default: return -1;
 	}
 }
@@ -202,8 +195,9 @@ static json_t *searched_dirs(json_t *attempts)
 }
 
 /*
- * A #!/usr/bin/env line: the exec of the script worked, env then failed its own PATH search.
- * Returns the cause index when the failing image is env running a script, else -1.
+ * A #!/usr/bin/env line: the exec of the script worked, then env failed its own PATH search.
+ * The shim says so for a CRLF line (detail.script); for a plain missing interpreter the failing
+ * image is env, run with the script as its argv[2].  Returns the cause index, or -1.
  */
 static int env_shebang(json_t *image, json_t *a, const char **script)
 {
@@ -211,128 +205,194 @@ static int env_shebang(json_t *image, json_t *a, const char **script)
 	const char *exe = ev_str(image, AGS_K_EXE);
 	const char *a0 = argv_at(argv, 0);
 	const char *prog = argv_at(argv, 1);
-	const char *w = wanted(a);
+	const char *cause = ev_str(a, AGS_K_CAUSE);
 	size_t n;
 
-	*script = NULL;
-	if (!image || strcmp(path_base(exe ? exe : a0 ? a0 : ""), "env") != 0 || !prog)
+	*script = ev_str(ev_obj(a, AGS_K_DETAIL), AGS_K_SCRIPT);
+	if (*script)
+		return cause_index(cause ? cause : AGS_CAUSE_CRLF_INTERP);
+	if (!image || !prog || strcmp(path_base(exe ? exe : a0 ? a0 : ""), "env") != 0)
 		return -1;
-	if (strcmp(path_base(prog), w) != 0)
+	if (strcmp(path_base(prog), wanted(a)) != 0)
 		return -1;
 	*script = argv_at(argv, 2);
 	n = strlen(prog);
 	if (n > 0 && prog[n - 1] == '\r')
-		return cause_by_name(AGS_CAUSE_CRLF_INTERP);
+		return cause_index(AGS_CAUSE_CRLF_INTERP);
 	if (*script && strchr(*script, '/'))
-		return cause_by_name(AGS_CAUSE_BAD_INTERP);
+		return cause_index(AGS_CAUSE_BAD_INTERP);
 	*script = NULL;
 	return -1;
 }
 
-static void fill_spawn_evidence(struct report *r, struct finding *f, json_t *attempts, json_t *a,
-				json_t *image, struct proc *who, const char *script)
+static void set_str(json_t *obj, const char *key, const char *val)
+{
+	if (val)
+		json_object_set_new(obj, key, json_string(val));
+}
+
+static void fill_spawn_evidence(struct finding *f, json_t *attempts, json_t *a, json_t *image,
+				struct proc *who, struct proc *actor, const char *script)
 {
 	json_t *ev = finding_evidence(f);
-	struct proc *parent = report_parent(r, who);
 	json_t *detail = ev_obj(a, AGS_K_DETAIL);
-	const char *err = ev_str(a, AGS_K_ERR);
+	json_t *cwd = json_object_get(a, AGS_K_CWD);
 
 	json_object_set_new(ev, "command", json_string(wanted(a)));
-	if (ev_str(a, AGS_K_PATH))
-		json_object_set_new(ev, "path", json_string(ev_str(a, AGS_K_PATH)));
+	set_str(ev, "path", ev_str(a, AGS_K_PATH));
 	if (ev_arr(a, AGS_K_ARGV))
 		json_object_set_new(ev, "argv", json_deep_copy(ev_arr(a, AGS_K_ARGV)));
-	if (ev_str(a, AGS_K_CALL))
-		json_object_set_new(ev, "call", json_string(ev_str(a, AGS_K_CALL)));
+	set_str(ev, "call", ev_str(a, AGS_K_CALL));
 	json_object_set_new(ev, "errno", json_integer(ev_int_or(a, AGS_K_ERRNO, 0)));
-	if (err)
-		json_object_set_new(ev, "err", json_string(err));
-	json_object_set_new(ev, "attempts", json_integer((json_int_t)json_array_size(attempts)));
-	if (json_array_size(attempts) > 1)
+	set_str(ev, "err", ev_str(a, AGS_K_ERR));
+	if (json_array_size(attempts) > 1) {
+		json_object_set_new(ev, "attempts",
+				    json_integer((json_int_t)json_array_size(attempts)));
 		json_object_set_new(ev, "searched", searched_dirs(attempts));
+	}
 	if (detail)
 		json_object_set_new(ev, "detail", json_deep_copy(detail));
-	if (image && ev_str(image, AGS_K_CWD))
-		json_object_set_new(ev, "cwd", json_string(ev_str(image, AGS_K_CWD)));
-	json_object_set_new(
-		ev, "process",
-		json_pack(
-			"{s:I, s:s}", "pid", (json_int_t)who->pid, "name",
-			image ? path_base(ev_str(image, AGS_K_EXE) ? ev_str(image, AGS_K_EXE) : "?")
-			      : proc_name(who)));
-	if (parent)
+	if (json_is_string(cwd) || json_is_null(cwd))
+		json_object_set(ev, "cwd", cwd);
+	else if (image && ev_str(image, AGS_K_CWD))
+		set_str(ev, "cwd", ev_str(image, AGS_K_CWD));
+	set_str(ev, "fallback", ev_str(a, AGS_K_FALLBACK));
+	json_object_set_new(ev, "process",
+			    json_pack("{s:I, s:s, s:b}", "pid", (json_int_t)who->pid, "name",
+				      proc_name(who), "forked", ev_bool(a, AGS_K_FORKED)));
+	if (actor && actor != who)
 		json_object_set_new(ev, "parent",
-				    json_pack("{s:I, s:s}", "pid", (json_int_t)parent->pid, "name",
-					      proc_name(parent)));
+				    json_pack("{s:I, s:s}", "pid", (json_int_t)actor->pid, "name",
+					      proc_name(actor)));
 	if (script) {
-		json_object_set_new(ev, "script", json_string(script));
-		json_object_set_new(ev, "interpreter",
-				    json_string(argv_at(ev_arr(image, AGS_K_ARGV), 1)));
+		set_str(ev, "script", script);
+		set_str(ev, "interpreter", argv_at(ev_arr(image, AGS_K_ARGV), 1));
 	}
 }
 
-/* The attempts of pid are over and none worked: one finding for the one failed spawn. */
+/* Which process asked for the spawn: the parent, when the failure is in its fork child. */
+static struct proc *spawn_actor(struct report *r, struct proc *who, json_t *a)
+{
+	struct proc *parent = report_parent(r, who);
+
+	if (ev_bool(a, AGS_K_FORKED) && parent)
+		return parent;
+	return who;
+}
+
+static int classify(json_t *attempts, json_t *a, json_t *image, const char **script)
+{
+	const char *cause = ev_str(a, AGS_K_CAUSE);
+	int ci = -1;
+
+	*script = NULL;
+	if (!cause || strcmp(cause, AGS_CAUSE_NOT_ON_PATH) == 0 ||
+	    strcmp(cause, AGS_CAUSE_CRLF_INTERP) == 0)
+		ci = env_shebang(image, a, script);
+	if (ci < 0)
+		ci = cause_index(cause);
+	/* Several "no such file" attempts (an unfolded PATH search) are one search that failed. */
+	if (ci >= 0 && strcmp(causes[ci].cause, AGS_CAUSE_NO_FILE) == 0 &&
+	    json_array_size(attempts) > 1)
+		ci = cause_index(AGS_CAUSE_NOT_ON_PATH);
+	if (ci < 0)
+		ci = cause_from_errno(attempts, a);
+	return ci;
+}
+
+/* How a search went, for the summary: "5 PATH entries searched". */
+static size_t searched_count(json_t *attempts, json_t *a)
+{
+	json_t *s = ev_arr(ev_obj(a, AGS_K_DETAIL), AGS_K_SEARCHED);
+
+	if (s)
+		return json_array_size(s);
+	return json_array_size(attempts) > 1 ? json_array_size(attempts) : 0;
+}
+
+/* The start of pid failed for good (attempts: its failed exec events): one finding. */
 static void spawn_failed(struct proc_state *s, struct report *r, int64_t pid, json_t *attempts,
 			 int64_t status_seen)
 {
 	json_t *a = decisive(attempts);
-	char key[32];
-	json_t *image;
 	struct proc *who = report_proc(r, pid);
-	struct proc *parent = report_parent(r, who);
-	const char *script = NULL, *cause = ev_str(a, AGS_K_CAUSE);
-	const char *who_name, *err = ev_str(a, AGS_K_ERR);
+	struct proc *actor = spawn_actor(r, who, a);
+	const char *script = NULL, *err = ev_str(a, AGS_K_ERR);
+	const char *id, *cwd = ev_str(a, AGS_K_CWD);
+	char key[32], fkey[512], how[96] = "";
+	json_t *image;
 	struct finding *f;
-	char fkey[512];
+	size_t nsearched = searched_count(attempts, a);
 	int ci;
 
 	pid_key(key, sizeof(key), "", pid);
 	image = json_object_get(s->image, key);
-	who_name = image && ev_str(image, AGS_K_EXE) ? path_base(ev_str(image, AGS_K_EXE))
-						     : proc_name(who);
+	ci = classify(attempts, a, image, &script);
+	id = ci >= 0 ? causes[ci].id : "spawn.failed";
 
-	ci = env_shebang(image, a, &script);
-	if (ci < 0)
-		ci = cause_index(cause);
-	/* A per-call "no such file" inside a PATH search is a search that found nothing. */
-	if (ci >= 0 && strcmp(causes[ci].cause, AGS_CAUSE_NO_FILE) == 0 &&
-	    json_array_size(attempts) > 1)
-		ci = cause_by_name(AGS_CAUSE_NOT_ON_PATH);
-	if (ci < 0)
-		ci = cause_from_errno(attempts, a);
-
+	/* Repeats of the same failure are one finding: same cause, same command (or cwd). */
 	snprintf(fkey, sizeof(fkey), "%s\x1f%s", script ? script : wanted(a),
-		 ci >= 0 && strcmp(causes[ci].cause, AGS_CAUSE_MISSING_CWD) == 0 && image &&
-				 ev_str(image, AGS_K_CWD)
-			 ? ev_str(image, AGS_K_CWD)
-			 : "");
-	f = finding_add_ev(r, ci >= 0 ? causes[ci].id : "spawn.failed", fkey, a);
+		 strcmp(id, "spawn.missing_cwd") == 0 && cwd ? cwd : "");
+	f = finding_add_ev(r, id, fkey, a);
 	if (!f)
 		return;
-	if (parent)
-		finding_pid(f, parent->pid);
+	finding_pid(f, actor->pid);
 	link_failure(s, pid, f);
 	if (finding_count(f) == 1)
-		fill_spawn_evidence(r, f, attempts, a, image, who, script);
-	if (status_seen >= 0)
+		fill_spawn_evidence(f, attempts, a, image, who, actor, script);
+	if (status_seen == 126 || status_seen == 127)
 		json_object_set_new(finding_evidence(f), "exit_status", json_integer(status_seen));
-	if (image && is_shell(who_name))
-		json_object_set_new(finding_evidence(f), "via_shell", json_string(who_name));
+	if (image && is_shell(proc_name(who)))
+		set_str(finding_evidence(f), "via_shell", proc_name(who));
 
-	if (script)
-		finding_summary(f, "%s could not run: %s (#!/usr/bin/env %s; env exits 127)",
-				script, ci >= 0 ? causes[ci].says : "exec failed",
-				argv_at(ev_arr(image, AGS_K_ARGV), 1));
-	else
-		finding_summary(f, "%s (pid %lld%s%s) could not start \"%s\": %s (%s%s%s%s)",
-				who_name, (long long)pid, parent ? ", child of " : "",
-				parent ? proc_name(parent) : "", wanted(a),
-				ci >= 0 ? causes[ci].says : "exec failed", err ? err : "error",
-				json_array_size(attempts) > 1 ? ", " : "",
-				json_array_size(attempts) > 1 ? "PATH searched" : "",
-				parent && strcmp(proc_name(parent), "node") == 0
-					? "; Node: spawn fails"
-					: "");
+	if (nsearched)
+		snprintf(how, sizeof(how), ", %zu PATH entries tried", nsearched);
+	if (script) {
+		finding_summary(f, "%s could not run: %s (#! names \"%s\"; %s exits 127)", script,
+				causes[ci].says, argv_at(ev_arr(image, AGS_K_ARGV), 1),
+				proc_name(who));
+		return;
+	}
+	finding_summary(f, "%s (pid %lld) could not start \"%s\": %s (%s%s)%s", proc_name(actor),
+			(long long)actor->pid, wanted(a),
+			ci >= 0 ? causes[ci].says : "the exec failed", err ? err : "error", how,
+			finding_count(f) > 1 ? "; repeated" : "");
+}
+
+/* chdir failed in a fork child: the child exits 127 and Node blames the command. */
+static void on_chdir(struct proc_state *s, struct report *r, json_t *ev)
+{
+	const char *cause = ev_str(ev, AGS_K_CAUSE);
+	const char *dir = ev_str(ev, AGS_K_PATH);
+	struct proc *who = report_proc(r, ev_pid(ev));
+	struct proc *actor;
+	struct finding *f;
+	json_t *e;
+
+	if (!cause || strcmp(cause, AGS_CAUSE_MISSING_CWD) != 0)
+		return;
+	actor = spawn_actor(r, who, ev);
+	f = finding_add_ev(r, "spawn.missing_cwd", dir ? dir : "", ev);
+	if (!f)
+		return;
+	finding_pid(f, actor->pid);
+	link_failure(s, who->pid, f);
+	e = finding_evidence(f);
+	if (finding_count(f) == 1) {
+		set_str(e, "cwd", dir);
+		set_str(e, "call", ev_str(ev, AGS_K_CALL));
+		set_str(e, "err", ev_str(ev, AGS_K_ERR));
+		if (ev_obj(ev, AGS_K_DETAIL))
+			json_object_set_new(e, "detail", json_deep_copy(ev_obj(ev, AGS_K_DETAIL)));
+		json_object_set_new(e, "process",
+				    json_pack("{s:I, s:b}", "pid", (json_int_t)who->pid, "forked",
+					      ev_bool(ev, AGS_K_FORKED)));
+	}
+	finding_summary(f,
+			"%s (pid %lld) started a child in %s, which does not exist (%s): the child "
+			"exits 127 before its exec and Node reports \"spawn <command> ENOENT\"",
+			proc_name(actor), (long long)actor->pid, dir ? dir : "?",
+			ev_str(ev, AGS_K_ERR) ? ev_str(ev, AGS_K_ERR) : "ENOENT");
 }
 
 static void flush_pending(struct proc_state *s, struct report *r, int64_t pid, int64_t status)
@@ -350,13 +410,38 @@ static void flush_pending(struct proc_state *s, struct report *r, int64_t pid, i
 	json_decref(att);
 }
 
-static void on_exec(struct proc_state *s, json_t *ev)
+/*
+ * The shim folds a PATH search into one event, written once the start has failed for good, so
+ * each of its exec events is one failed start.  A producer that writes every failed execve
+ * (eBPF) is folded here: its attempts wait until the pid's next image (they were a search
+ * that worked), its exit, its parent's wait, or the end of the input.
+ */
+static void on_exec(struct proc_state *s, struct report *r, json_t *ev)
 {
+	const char *src = ev_str(ev, AGS_K_SRC);
+	const char *cause = ev_str(ev, AGS_K_CAUSE);
+	struct finding *f = linked_failure(s, ev_pid(ev));
 	char key[32];
 	json_t *att;
 
-	if (!json_object_get(ev, AGS_K_ERRNO) && !ev_str(ev, AGS_K_CAUSE))
+	if (!json_object_get(ev, AGS_K_ERRNO) && !cause)
 		return;
+	/* The exec after a failed chdir says the same thing again. */
+	if (f && cause && strcmp(cause, AGS_CAUSE_MISSING_CWD) == 0 &&
+	    strcmp(finding_id(f), "spawn.missing_cwd") == 0) {
+		json_object_set_new(finding_evidence(f), "command", json_string(wanted(ev)));
+		if (ev_arr(ev, AGS_K_ARGV) && !json_object_get(finding_evidence(f), "argv"))
+			json_object_set_new(finding_evidence(f), "argv",
+					    json_deep_copy(ev_arr(ev, AGS_K_ARGV)));
+		return;
+	}
+	if (!src || strcmp(src, AGS_SRC_EBPF) != 0) {
+		att = json_array();
+		json_array_append(att, ev);
+		spawn_failed(s, r, ev_pid(ev), att, -1);
+		json_decref(att);
+		return;
+	}
 	pid_key(key, sizeof(key), "", ev_pid(ev));
 	att = json_object_get(s->pending, key);
 	if (!att) {
@@ -395,7 +480,7 @@ static void on_spawn(struct proc_state *s, struct report *r, json_t *ev)
 		}
 		finding_summary(f, "%s (pid %lld) could not create a process %lld time(s): %s",
 				proc_name(p), (long long)p->pid, (long long)finding_count(f),
-				causes[cause_by_name(AGS_CAUSE_PROC_LIMIT)].says);
+				causes[cause_index(AGS_CAUSE_PROC_LIMIT)].says);
 		return;
 	}
 	/* posix_spawn and friends report the child's exec failure to the caller. */
@@ -414,23 +499,28 @@ static void on_child(struct proc_state *s, struct report *r, json_t *ev)
 	double age_s = (double)ev_int_or(ev, AGS_K_AGE, 0) / 1e9;
 	bool zombie = state && strcmp(state, "zombie") == 0;
 	char seen[48], key[256];
+	const char *cname;
 	struct finding *f;
 
 	if (!c || !state || (!zombie && strcmp(state, "running") != 0))
 		return;
+	cname = proc_name(c);
+	if (strcmp(cname, "?") == 0 && ev_str(ev, AGS_K_COMM) && *ev_str(ev, AGS_K_COMM))
+		cname = ev_str(ev, AGS_K_COMM);
+	if (strcmp(cname, "?") == 0 && ev_str(ev, AGS_K_CMD) && *ev_str(ev, AGS_K_CMD))
+		cname = path_base(ev_str(ev, AGS_K_CMD));
 	pid_key(seen, sizeof(seen), zombie ? "zombie:" : "running:", cpid);
 	if (json_object_get(s->seen, seen))
 		return;
 	json_object_set_new(s->seen, seen, json_true());
-	snprintf(key, sizeof(key), "%s\x1f%s", proc_name(p), proc_name(c));
+	snprintf(key, sizeof(key), "%s\x1f%s", proc_name(p), cname);
 	f = finding_add_ev(r, zombie ? "child.zombie" : "child.left_running", key, ev);
 	if (!f)
 		return;
 	finding_pid(f, cpid);
 	finding_sample(f, "children",
-		       json_pack("{s:I, s:s, s:O?, s:f}", "pid", (json_int_t)cpid, "name",
-				 proc_name(c), "argv", c->argv ? c->argv : c->spawn_argv, "age_s",
-				 age_s),
+		       json_pack("{s:I, s:s, s:O?, s:f}", "pid", (json_int_t)cpid, "name", cname,
+				 "argv", c->argv ? c->argv : c->spawn_argv, "age_s", age_s),
 		       8);
 	json_object_set_new(
 		finding_evidence(f), "parent",
@@ -439,14 +529,14 @@ static void on_child(struct proc_state *s, struct report *r, json_t *ev)
 		finding_summary(f,
 				"%s (pid %lld) left %lld exited child(ren) unreaped, e.g. %s (pid "
 				"%lld) for %.1f s: zombies hold a pid each until waited for",
-				proc_name(p), (long long)p->pid, (long long)finding_count(f),
-				proc_name(c), (long long)cpid, age_s);
+				proc_name(p), (long long)p->pid, (long long)finding_count(f), cname,
+				(long long)cpid, age_s);
 	else
 		finding_summary(f,
 				"%s (pid %lld) exited with %lld child(ren) still running, e.g. %s "
 				"(pid %lld), started %.1f s before",
-				proc_name(p), (long long)p->pid, (long long)finding_count(f),
-				proc_name(c), (long long)cpid, age_s);
+				proc_name(p), (long long)p->pid, (long long)finding_count(f), cname,
+				(long long)cpid, age_s);
 }
 
 static void on_wait(struct proc_state *s, struct report *r, json_t *ev)
@@ -483,7 +573,8 @@ static void proc_event(void *st, struct report *r, json_t *ev)
 	if (!s)
 		return;
 	switch (ev_kind(ev)) {
-	case AGS_KIND_EXEC: on_exec(s, ev); break;
+	case AGS_KIND_EXEC: on_exec(s, r, ev); break;
+	case AGS_KIND_CHDIR: on_chdir(s, r, ev); break;
 	case AGS_KIND_PROC_START:
 		/* The exec worked: the ENOENTs of its PATH search were no failure. */
 		pid_key(key, sizeof(key), "", ev_pid(ev));
