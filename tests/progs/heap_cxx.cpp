@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // C++ new and delete reach the shim through libstdc++: 16 arrays of 4 KiB stay live.
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <vector>
 
-static char *kept[16];
+// Visible and read at the end, so that the compiler cannot drop the allocations.
+char *kept[16];
+size_t total;
 
 extern "C" __attribute__((noinline)) void cxx_leak(int i)
 {
@@ -18,7 +21,10 @@ extern "C" __attribute__((noinline)) void cxx_churn(int n)
 
 	for (int i = 0; i < n; i++)
 		v.push_back(std::string(100 + i, 'x'));
+	for (auto &s : v)
+		total += s.size();
 	int *one = new int(5);
+	total += (size_t)*one;
 	delete one;
 }
 
@@ -28,5 +34,7 @@ int main()
 		cxx_leak(i);
 		cxx_churn(50);
 	}
-	return 0;
+	for (int i = 0; i < 16; i++)
+		total += (size_t)kept[i][0];
+	return total == 0;
 }
