@@ -211,6 +211,8 @@ int ags_ready(void)
 	return ags_state > 0;
 }
 
+#ifndef AGS_UNIT_TEST
+/* Unit tests link this module as an ordinary object: no tracing at load. */
 __attribute__((constructor(101))) static void ags_constructor(void)
 {
 	int saved = errno;
@@ -218,3 +220,4 @@ __attribute__((constructor(101))) static void ags_constructor(void)
 	ags_ready();
 	errno = saved;
 }
+#endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Shim-wide state, clocks and exit hooks: everything init.c sets up that unit tests link too. */
+/* Shim-wide state, clocks and exit hooks, apart from init so unit tests can link them. */
 #include "shim.h"
 
 #include <time.h>
