@@ -64,7 +64,27 @@
 	X(int, memfd_create, (const char *, unsigned int))
 
 /* fork, exec*, posix_spawn*, wait*, system, popen, chdir */
-#define AGS_REAL_PROC(X)
+#define AGS_REAL_PROC(X)                                                                         \
+	X(pid_t, fork, (void))                                                                   \
+	X(int, execve, (const char *, char *const *, char *const *))                             \
+	X(int, execvpe, (const char *, char *const *, char *const *))                            \
+	X(int, fexecve, (int, char *const *, char *const *))                                     \
+	X(int, posix_spawn,                                                                      \
+	  (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *, \
+	   char *const *, char *const *))                                                        \
+	X(int, posix_spawnp,                                                                     \
+	  (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *, \
+	   char *const *, char *const *))                                                        \
+	X(int, system, (const char *))                                                           \
+	X(FILE *, popen, (const char *, const char *))                                           \
+	X(int, pclose, (FILE *))                                                                 \
+	X(pid_t, wait, (int *))                                                                  \
+	X(pid_t, waitpid, (pid_t, int *, int))                                                   \
+	X(pid_t, wait3, (int *, int, struct rusage *))                                           \
+	X(pid_t, wait4, (pid_t, int *, int, struct rusage *))                                    \
+	X(int, waitid, (idtype_t, id_t, siginfo_t *, int))                                       \
+	X(int, chdir, (const char *))                                                            \
+	X(int, fchdir, (int))
 
 /* socket, connect, getaddrinfo, the I/O family */
 #define AGS_REAL_NET(X)                                                                          \

@@ -184,6 +184,23 @@ enum ags_kind {
 #define AGS_K_LIVE_BYTES "live_bytes" /* estimated live bytes */
 #define AGS_K_LIVE_COUNT "live_count" /* estimated live allocations */
 #define AGS_K_RSS "rss_bytes"
+#define AGS_K_ANON_BYTES "anon_bytes"	      /* resident anonymous memory */
+#define AGS_K_MALLOC_USED "malloc_used_bytes" /* mallinfo2: in use by the program */
+#define AGS_K_MALLOC_SYS "malloc_sys_bytes"   /* mallinfo2: taken from the system */
+#define AGS_K_OUTSIDE "outside_malloc_bytes"  /* anonymous memory malloc does not hold */
+#define AGS_K_CG_LIMIT "cg_limit_bytes"	      /* cgroup memory limit, absent if none */
+#define AGS_K_CG_USAGE "cg_usage_bytes"	      /* cgroup memory usage */
+#define AGS_K_SAMPLE_MEAN "sample_bytes"      /* mean bytes between samples */
+#define AGS_K_ERR_BYTES "err_bytes"	      /* one standard error of live_bytes */
+#define AGS_K_ALLOC_BYTES "alloc_bytes"	      /* estimated bytes allocated so far */
+#define AGS_K_ALLOC_COUNT "alloc_count"	      /* estimated allocations so far */
+#define AGS_K_SAMPLES "samples"		      /* allocations sampled so far */
+#define AGS_K_LOST "lost_samples"	      /* samples not recorded: tables full */
+#define AGS_K_NSTACKS "stacks"		      /* distinct stacks seen */
+#define AGS_K_ARENA "arena_bytes"	      /* bootstrap arena bytes handed out */
+#define AGS_K_SHIM_BYTES "shim_bytes"	      /* the heap sampler's own resident memory */
+#define AGS_K_INTERVAL "interval_ms"	      /* snapshot period */
+#define AGS_K_FINAL "final"		      /* 1 on the snapshot written at exit */
 
 /* ---- OOM keys ---- */
 #define AGS_K_VICTIM "victim" /* pid chosen by the OOM killer */
