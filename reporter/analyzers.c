@@ -5,7 +5,10 @@
 /* Add yours to the list: X(an_name), defined in reporter/an_name.c. */
 #define REPORT_ANALYZERS(X) \
 	X(an_proc)          \
-	X(an_observe)
+	X(an_observe)       \
+	X(an_net)           \
+	X(an_dns)           \
+	X(an_db)
 
 #define DECLARE(name) extern const struct analyzer name;
 REPORT_ANALYZERS(DECLARE)
