@@ -54,8 +54,12 @@ endif
 # ---- sources, found by folder so each area adds files without editing here ----
 SHIM_SRCS := $(sort $(wildcard shim/*.c))
 SHIM_OBJS := $(patsubst shim/%.c,$(OUTPUT)/shim/%.o,$(SHIM_SRCS))
-# Unit tests link the shim's modules as ordinary objects (no constructor).
-SHIM_UNIT_OBJS := $(patsubst shim/%.c,$(OUTPUT)/shim-unit/%.o,$(filter-out shim/init.c,$(SHIM_SRCS)))
+# Unit tests link the shim's modules as ordinary objects (no constructor),
+# from an archive, so that a test pulls in only the modules it uses and
+# wrappers it does not test never interpose on the test program itself.
+SHIM_UNIT_OBJS := $(patsubst shim/%.c,$(OUTPUT)/shim-unit/%.o,$(SHIM_SRCS))
+SHIM_UNIT_LIB := $(OUTPUT)/libagshim-unit.a
+REPORT_UNIT_LIB := $(OUTPUT)/libagshim-report.a
 REPORT_SRCS := $(sort $(wildcard reporter/*.c))
 REPORT_OBJS := $(patsubst reporter/%.c,$(OUTPUT)/reporter/%.o,$(REPORT_SRCS))
 REPORT_LIB_OBJS := $(filter-out $(OUTPUT)/reporter/main.o,$(REPORT_OBJS))
@@ -107,10 +111,18 @@ $(REPORT): $(REPORT_OBJS)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDHARDEN) -o $@ $^ $(PKG_LIBS_REPORT) -lm $(LDFLAGS)
 
 # ---- tests ----
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(SHIM_UNIT_OBJS) $(REPORT_LIB_OBJS) | $(OUTPUT)/tests
+$(SHIM_UNIT_LIB): $(SHIM_UNIT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(REPORT_UNIT_LIB): $(REPORT_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(SHIM_UNIT_LIB) $(REPORT_UNIT_LIB) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(FINAL_CFLAGS) $(SAN_FLAGS) -Ishim -Ireporter -o $@ $< \
-		$(SHIM_UNIT_OBJS) $(REPORT_LIB_OBJS) -lcmocka $(PKG_LIBS_REPORT) -ldl \
+		$(REPORT_UNIT_LIB) $(SHIM_UNIT_LIB) -lcmocka $(PKG_LIBS_REPORT) -ldl \
 		$(UNWIND_LIBS) -lm -lpthread
 
 $(OUTPUT)/progs/%: tests/progs/%.c | $(OUTPUT)/progs

@@ -15,43 +15,11 @@
 #include "real.h"
 #include "sys.h"
 
-struct ags_config ags_cfg = { .log_fd = -1 };
-struct ags_stats ags_stats;
-volatile int ags_state;
-pid_t ags_pid;
-pid_t ags_ppid;
-char ags_exe[AGS_PATH_MAX];
-__thread int ags_in_shim;
-__thread pid_t ags_tid;
-
 #define EXIT_HOOKS_MAX 8
 static void (*exit_hooks[EXIT_HOOKS_MAX])(void);
 static int exit_hook_count;
 static int exit_emitted;     /* proc_exit written for this process image */
 static int main_status = -1; /* what main returned, when we saw it */
-
-uint64_t ags_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t ags_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-pid_t ags_gettid(void)
-{
-	if (AGS_UNLIKELY(!ags_tid))
-		ags_tid = (pid_t)ags_sys_gettid();
-	return ags_tid;
-}
 
 void ags_on_exit(void (*fn)(void))
 {
@@ -230,6 +198,8 @@ int ags_ready(void)
 	return ags_state > 0;
 }
 
+#ifndef AGS_UNIT_TEST
+/* Unit tests link this module as an ordinary object: no tracing at load. */
 __attribute__((constructor(101))) static void ags_constructor(void)
 {
 	int saved = errno;
@@ -237,3 +207,4 @@ __attribute__((constructor(101))) static void ags_constructor(void)
 	ags_ready();
 	errno = saved;
 }
+#endif
