@@ -18,7 +18,8 @@
 #include <bpf/libbpf.h>
 
 #define POLL_MS 100
-#define DRAIN_MS 300
+#define DRAIN_MS 200
+#define REAP_WAIT_MS 1500
 
 static volatile sig_atomic_t stop;
 
@@ -78,21 +79,21 @@ static int parse_uint(const char *s, const char *what, unsigned long long max,
 static int parse_args(int argc, char **argv, struct ags_opts *o)
 {
 	static const struct option longopts[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"pid", required_argument, NULL, 'p'},
-		{"cgroup", required_argument, NULL, 'c'},
-		{"container", required_argument, NULL, 'C'},
-		{"duration", required_argument, NULL, 'd'},
-		{"pin", no_argument, NULL, OPT_PIN},
-		{"read", no_argument, NULL, OPT_READ},
-		{"zombie-ms", required_argument, NULL, OPT_ZOMBIE},
-		{"no-dns", no_argument, NULL, OPT_NO_DNS},
-		{"no-fd", no_argument, NULL, OPT_NO_FD},
-		{"ringbuf-kb", required_argument, NULL, OPT_RB},
-		{"all", no_argument, NULL, OPT_ALL},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "out", required_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "container", required_argument, NULL, 'C' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "pin", no_argument, NULL, OPT_PIN },
+		{ "read", no_argument, NULL, OPT_READ },
+		{ "zombie-ms", required_argument, NULL, OPT_ZOMBIE },
+		{ "no-dns", no_argument, NULL, OPT_NO_DNS },
+		{ "no-fd", no_argument, NULL, OPT_NO_FD },
+		{ "ringbuf-kb", required_argument, NULL, OPT_RB },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
 	int c, scopes = 0;
@@ -102,9 +103,7 @@ static int parse_args(int argc, char **argv, struct ags_opts *o)
 	o->zombie_ms = 1000;
 	while ((c = getopt_long(argc, argv, "+o:p:c:C:d:vh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o':
-			o->out = optarg;
-			break;
+		case 'o': o->out = optarg; break;
 		case 'p':
 			if (o->npids == AGS_MAX_PIDS) {
 				fprintf(stderr, "agshim-bpf: at most %d --pid\n", AGS_MAX_PIDS);
@@ -260,8 +259,8 @@ static void attach_dns_scope(struct ags_bpf *b, const struct ags_opts *o)
 static void run_loop(struct ring_buffer *rb, struct ags_bpf *b, const struct ags_opts *o,
 		     pid_t child, int *child_status)
 {
-	uint64_t start = now_ms(), end_at = 0, last_tick = 0, t;
-	uint64_t lost[AGS_REC__COUNT] = {0};
+	uint64_t start = now_ms(), end_at = 0, last_tick = 0, alive_end = 0, t;
+	uint64_t lost[AGS_REC__COUNT] = { 0 };
 	int status, err, exited = child <= 0;
 
 	while (!stop) {
@@ -290,7 +289,12 @@ static void run_loop(struct ring_buffer *rb, struct ags_bpf *b, const struct ags
 		}
 		if (o->read || o->mode != AGS_MODE_TGIDS || !exited)
 			continue;
-		if (ags_events_alive() <= 0 && (!end_at || end_at > t + DRAIN_MS))
+		/* All gone: wait a little for their reaping (an RCU callback) too. */
+		if (ags_events_alive() <= 0 && !alive_end) {
+			alive_end = t;
+			end_at = t + REAP_WAIT_MS;
+		}
+		if (alive_end && ags_events_unreaped() <= 0 && end_at > t + DRAIN_MS)
 			end_at = t + DRAIN_MS;
 		if (end_at && t >= end_at)
 			break;
@@ -323,8 +327,9 @@ static int cmd_read(const struct ags_opts *o)
 	ags_ensure_mounts(0, 1);
 	fd = bpf_obj_get(AGS_PIN_DIR "/events");
 	if (fd < 0) {
-		fprintf(stderr, "agshim-bpf: nothing pinned under %s (%s): run attach --pin "
-				"first\n",
+		fprintf(stderr,
+			"agshim-bpf: nothing pinned under %s (%s): run attach --pin "
+			"first\n",
 			AGS_PIN_DIR, strerror(errno));
 		return 1;
 	}
@@ -346,10 +351,10 @@ static int cmd_read(const struct ags_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct ags_opts o = {0};
-	struct ags_bpf b = {0};
+	struct ags_opts o = { 0 };
+	struct ags_bpf b = { 0 };
 	struct ring_buffer *rb = NULL;
-	struct sigaction sa = {0};
+	struct sigaction sa = { 0 };
 	int out = -1, release = -1, status = 0, i, rc = 1, n;
 	pid_t child = 0;
 	char libc[4096];
@@ -421,9 +426,10 @@ int main(int argc, char **argv)
 		if (rc)
 			ags_unpin_all();
 		else
-			fprintf(stderr, "agshim-bpf: %d programs attached and pinned under %s; "
-					"'agshim attach --read' reads them, 'agshim detach' "
-					"removes them\n",
+			fprintf(stderr,
+				"agshim-bpf: %d programs attached and pinned under %s; "
+				"'agshim attach --read' reads them, 'agshim detach' "
+				"removes them\n",
 				b.nlinks, AGS_PIN_DIR);
 		goto cleanup;
 	}

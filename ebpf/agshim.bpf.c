@@ -573,11 +573,11 @@ static __always_inline int fd_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-#define AGS_FD_PROG(name)                                                                          \
-	SEC("tp/syscalls/sys_exit_" #name)                                                         \
-	int ags_fd_##name(struct trace_event_raw_sys_exit *ctx)                                    \
-	{                                                                                          \
-		return fd_exit(ctx);                                                               \
+#define AGS_FD_PROG(name)                                       \
+	SEC("tp/syscalls/sys_exit_" #name)                      \
+	int ags_fd_##name(struct trace_event_raw_sys_exit *ctx) \
+	{                                                       \
+		return fd_exit(ctx);                            \
 	}
 
 AGS_FD_PROG(open)

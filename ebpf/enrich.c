@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Facts added in user space, on the failure path only: exec causes, addresses, fd and memcg state. */
+/* agshim-bpf user-space enrichment: exec causes, addresses, fd and memcg facts. */
 #include "enrich.h"
 
 #include <arpa/inet.h>
@@ -203,7 +203,8 @@ void ags_enrich_memcg(json_t *ev, pid_t pid)
 	if (!p)
 		return;
 	e = strchr(p, '\n');
-	json_object_set_new(ev, AGS_K_MEMCG, json_stringn_nocheck(p, e ? (size_t)(e - p) : strlen(p)));
+	json_object_set_new(ev, AGS_K_MEMCG,
+			    json_stringn_nocheck(p, e ? (size_t)(e - p) : strlen(p)));
 }
 
 /* ---- failed execs ---- */
@@ -311,8 +312,9 @@ static void cause_enoexec(json_t *ev, json_t *detail, const struct fold *f)
 	n = read_file(real, hdr, sizeof(hdr));
 	json_object_set_new(detail, AGS_K_RESOLVED, json_string(f->rec.path));
 	if (n >= 20 && !memcmp(hdr, "\177ELF", 4)) {
-		json_object_set_new(detail, AGS_K_E_MACHINE,
-				    json_integer((unsigned char)hdr[18] | (unsigned char)hdr[19] << 8));
+		json_object_set_new(
+			detail, AGS_K_E_MACHINE,
+			json_integer((unsigned char)hdr[18] | (unsigned char)hdr[19] << 8));
 		json_object_set_new(detail, AGS_K_ELF_CLASS, json_integer(hdr[4] == 2 ? 64 : 32));
 		json_object_set_new(ev, AGS_K_CAUSE, json_string(AGS_CAUSE_FOREIGN_ARCH));
 	} else if (n > 0) {
@@ -392,8 +394,7 @@ void ags_exec_fail_add(const struct ags_rec_exec *e)
 	int err = -e->ret;
 
 	/* Another candidate of the same name: one more step of a PATH search. */
-	if (f && !strcmp(base_of(f->rec.path), base_of(e->path)) &&
-	    strcmp(f->rec.path, e->path)) {
+	if (f && !strcmp(base_of(f->rec.path), base_of(e->path)) && strcmp(f->rec.path, e->path)) {
 		if (f->nsearched < SEARCH_MAX)
 			snprintf(f->searched[f->nsearched++], AGS_PATH_LEN, "%s", e->path);
 		/* As glibc does, an EACCES on the way is what the search reports. */

@@ -142,6 +142,11 @@ int ags_events_alive(void)
 	return st.alive;
 }
 
+int ags_events_unreaped(void)
+{
+	return st.unreaped;
+}
+
 uint64_t ags_events_count(void)
 {
 	return st.written;
@@ -230,7 +235,8 @@ static void on_exec(const struct ags_rec_exec *e)
 		memcpy(p->comm, e->hdr.comm, sizeof(p->comm));
 	ags_exec_fail_drop((pid_t)e->hdr.pid, e->path);
 	json_object_set_new(ev, AGS_K_EXE, json_string(e->path));
-	json_object_set_new(ev, AGS_K_COMM, json_stringn_nocheck(e->hdr.comm, strnlen(e->hdr.comm, 16)));
+	json_object_set_new(ev, AGS_K_COMM,
+			    json_stringn_nocheck(e->hdr.comm, strnlen(e->hdr.comm, 16)));
 	json_object_set_new(ev, AGS_K_UID, json_integer(e->hdr.uid));
 	json_object_set_new(ev, AGS_K_CGROUP, json_integer((json_int_t)e->hdr.cgid));
 	if (e->args_len == AGS_ARGS_LEN)
@@ -285,8 +291,10 @@ static void report_orphans(const struct ags_rec_proc *r)
 		json_object_set_new(ev, AGS_K_CHILD, json_integer(c->pid));
 		json_object_set_new(ev, AGS_K_STATE, json_string("running"));
 		json_object_set_new(ev, AGS_K_ORPHANED, json_true());
-		json_object_set_new(ev, AGS_K_AGE, json_integer((json_int_t)(r->hdr.ts_ns - c->start_ns)));
-		json_object_set_new(ev, AGS_K_COMM, json_stringn_nocheck(c->comm, strnlen(c->comm, 16)));
+		json_object_set_new(ev, AGS_K_AGE,
+				    json_integer((json_int_t)(r->hdr.ts_ns - c->start_ns)));
+		json_object_set_new(ev, AGS_K_COMM,
+				    json_stringn_nocheck(c->comm, strnlen(c->comm, 16)));
 		ags_jev_emit(ev);
 		c->ppid = 1; /* reparented; a later reaper is not known here */
 	}
@@ -317,10 +325,15 @@ static void on_exit_rec(const struct ags_rec_proc *r)
 static void on_free(const struct ags_rec_proc *r)
 {
 	struct ags_rec_hdr h = r->hdr;
-	struct proc *p = proc_find((pid_t)r->hdr.pid);
+	struct proc *p = proc_find((pid_t)r->hdr.pid), *parent;
 	json_t *ev;
 
-	/* Written as the parent's reaping of the child. */
+	if (p)
+		proc_del(p);
+	/* Written as the parent's reaping of the child, when that parent is traced. */
+	parent = proc_find((pid_t)r->hdr.ppid);
+	if (!parent || parent->exited)
+		return;
 	h.pid = r->hdr.ppid;
 	h.tid = r->hdr.ppid;
 	h.ppid = 0;
@@ -328,11 +341,10 @@ static void on_free(const struct ags_rec_proc *r)
 	json_object_del(ev, AGS_K_PPID);
 	json_object_del(ev, AGS_K_EXE);
 	json_object_set_new(ev, AGS_K_CHILD, json_integer(r->hdr.pid));
-	json_object_set_new(ev, AGS_K_COMM, json_stringn_nocheck(r->hdr.comm, strnlen(r->hdr.comm, 16)));
+	json_object_set_new(ev, AGS_K_COMM,
+			    json_stringn_nocheck(r->hdr.comm, strnlen(r->hdr.comm, 16)));
 	exit_status(ev, r->exit_code);
 	ags_jev_emit(ev);
-	if (p)
-		proc_del(p);
 }
 
 static void emit_zombie(struct proc *p, uint64_t now_mono)
@@ -349,7 +361,8 @@ static void emit_zombie(struct proc *p, uint64_t now_mono)
 	json_object_set_new(ev, AGS_K_CHILD, json_integer(p->pid));
 	json_object_set_new(ev, AGS_K_STATE, json_string("zombie"));
 	if (p->exit_ns)
-		json_object_set_new(ev, AGS_K_AGE, json_integer((json_int_t)(now_mono - p->exit_ns)));
+		json_object_set_new(ev, AGS_K_AGE,
+				    json_integer((json_int_t)(now_mono - p->exit_ns)));
 	json_object_set_new(ev, AGS_K_COMM, json_stringn_nocheck(p->comm, strnlen(p->comm, 16)));
 	exit_status(ev, p->exit_code);
 	ags_jev_emit(ev);
@@ -378,7 +391,8 @@ static void on_task(const struct ags_rec_proc *r)
 	}
 	ev = ags_jev_new(&r->hdr, AGS_KIND_PROC_START, NULL);
 	json_object_set_new(ev, AGS_K_EXISTING, json_true());
-	json_object_set_new(ev, AGS_K_COMM, json_stringn_nocheck(r->hdr.comm, strnlen(r->hdr.comm, 16)));
+	json_object_set_new(ev, AGS_K_COMM,
+			    json_stringn_nocheck(r->hdr.comm, strnlen(r->hdr.comm, 16)));
 	json_object_set_new(ev, AGS_K_UID, json_integer(r->hdr.uid));
 	json_object_set_new(ev, AGS_K_CGROUP, json_integer((json_int_t)r->hdr.cgid));
 	ags_enrich_existing(ev, (pid_t)r->hdr.pid);
@@ -486,7 +500,8 @@ static void on_dns(const struct ags_rec_dns *d)
 {
 	json_t *ev = ags_jev_new(&d->hdr, AGS_KIND_DNS, "getaddrinfo");
 
-	json_object_set_new(ev, AGS_K_HOST, json_stringn_nocheck(d->host, strnlen(d->host, sizeof(d->host))));
+	json_object_set_new(ev, AGS_K_HOST,
+			    json_stringn_nocheck(d->host, strnlen(d->host, sizeof(d->host))));
 	json_object_set_new(ev, AGS_K_RET, json_integer(d->rc));
 	if (d->rc) {
 		json_object_set_new(ev, AGS_K_ERRNO, json_integer(d->rc));
@@ -513,7 +528,8 @@ static void on_oom(const struct ags_rec_oom *o)
 	json_t *ev = ags_jev_new(&o->hdr, AGS_KIND_OOM_KILL, NULL);
 
 	json_object_set_new(ev, AGS_K_VICTIM, json_integer(o->victim));
-	json_object_set_new(ev, AGS_K_COMM, json_stringn_nocheck(o->hdr.comm, strnlen(o->hdr.comm, 16)));
+	json_object_set_new(ev, AGS_K_COMM,
+			    json_stringn_nocheck(o->hdr.comm, strnlen(o->hdr.comm, 16)));
 	json_object_set_new(ev, AGS_K_UID, json_integer(o->hdr.uid));
 	json_object_set_new(ev, AGS_K_CGROUP, json_integer((json_int_t)o->memcg_id));
 	json_object_set_new(ev, AGS_K_TOTAL_VM_KB, json_integer((json_int_t)o->total_vm_kb));
@@ -542,35 +558,16 @@ int ags_events_handle(void *ctx, void *data, size_t size)
 		if (size >= sizeof(struct ags_rec_exec))
 			ags_exec_fail_add(data);
 		break;
-	case AGS_REC_FORK:
-		on_fork(data);
-		break;
-	case AGS_REC_EXIT:
-		on_exit_rec(data);
-		break;
-	case AGS_REC_FREE:
-		on_free(data);
-		break;
-	case AGS_REC_TASK:
-		on_task(data);
-		break;
-	case AGS_REC_CONNECT:
-		on_connect(data);
-		break;
-	case AGS_REC_TCP:
-		on_tcp(data);
-		break;
-	case AGS_REC_DNS:
-		on_dns(data);
-		break;
-	case AGS_REC_FD:
-		on_fd(data);
-		break;
-	case AGS_REC_OOM:
-		on_oom(data);
-		break;
-	default:
-		break;
+	case AGS_REC_FORK: on_fork(data); break;
+	case AGS_REC_EXIT: on_exit_rec(data); break;
+	case AGS_REC_FREE: on_free(data); break;
+	case AGS_REC_TASK: on_task(data); break;
+	case AGS_REC_CONNECT: on_connect(data); break;
+	case AGS_REC_TCP: on_tcp(data); break;
+	case AGS_REC_DNS: on_dns(data); break;
+	case AGS_REC_FD: on_fd(data); break;
+	case AGS_REC_OOM: on_oom(data); break;
+	default: break;
 	}
 	return 0;
 }
@@ -598,7 +595,8 @@ static void report_lost(const uint64_t *lost)
 	by = json_object();
 	for (i = 0; i < AGS_REC__COUNT; i++) {
 		if (lost[i] != st.lost_seen[i])
-			json_object_set_new(by, ags_rec_name(i), json_integer((json_int_t)(lost[i] - st.lost_seen[i])));
+			json_object_set_new(by, ags_rec_name(i),
+					    json_integer((json_int_t)(lost[i] - st.lost_seen[i])));
 		st.lost_seen[i] = lost[i];
 	}
 	json_object_set_new(ev, AGS_K_DETAIL, by);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* agshim-bpf internals: options, the BPF object with its links, the event writer, system helpers. */
+/* agshim-bpf internals: options, the BPF object and its links, events, system helpers. */
 #ifndef AGSHIM_EBPF_LOADER_H
 #define AGSHIM_EBPF_LOADER_H
 
@@ -82,6 +82,8 @@ void ags_events_tick(const uint64_t *lost);
 void ags_events_flush(const uint64_t *lost);
 /* Traced processes known to be alive. */
 int ags_events_alive(void);
+/* Traced processes seen exiting and not yet reaped. */
+int ags_events_unreaped(void);
 /* Mark pid as traced and alive (it exists before the first record). */
 void ags_events_track(pid_t pid, pid_t ppid);
 /* Events written so far. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Records the eBPF programs put in the ring buffer: the contract between agshim.bpf.c and agshim-bpf. */
+/* Ring-buffer records: the contract between agshim.bpf.c and agshim-bpf. */
 #ifndef AGSHIM_EBPF_RECORD_H
 #define AGSHIM_EBPF_RECORD_H
 
@@ -15,13 +15,13 @@
 #endif
 
 #define AGS_COMM_LEN 16
-#define AGS_PATH_LEN 256   /* exec path, read with probe_read_*_str */
-#define AGS_ARGS_LEN 1024  /* argv bytes, NUL separated */
-#define AGS_ARG_LEN 256	   /* one argv string at exec entry */
-#define AGS_ARGS_MAX 24	   /* argv strings read at exec entry */
-#define AGS_SA_LEN 128	   /* sockaddr bytes kept (sockaddr_un is 110) */
-#define AGS_HOST_LEN 128   /* getaddrinfo node */
-#define AGS_DNS_ADDRS 4	   /* addresses kept from a getaddrinfo answer */
+#define AGS_PATH_LEN 256  /* exec path, read with probe_read_*_str */
+#define AGS_ARGS_LEN 1024 /* argv bytes, NUL separated */
+#define AGS_ARG_LEN 256	  /* one argv string at exec entry */
+#define AGS_ARGS_MAX 24	  /* argv strings read at exec entry */
+#define AGS_SA_LEN 128	  /* sockaddr bytes kept (sockaddr_un is 110) */
+#define AGS_HOST_LEN 128  /* getaddrinfo node */
+#define AGS_DNS_ADDRS 4	  /* addresses kept from a getaddrinfo answer */
 #define AGS_TARGETS_MAX 16384
 
 /* Filter modes (rodata targ_mode). */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The machine around agshim-bpf: privileges, BTF, mounts, cgroups, a process's libc, ELF symbols. */
+/* The machine around agshim-bpf: privileges, BTF, mounts, cgroups, libc, ELF symbols. */
 #include "loader.h"
 
 #include <dirent.h>
@@ -48,8 +48,9 @@ int ags_ensure_mounts(int need_tracefs, int need_bpffs)
 	if (need_tracefs && !is_fs("/sys/kernel/tracing", TRACEFS_MAGIC) &&
 	    access("/sys/kernel/debug/tracing/events", F_OK)) {
 		if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
-			fprintf(stderr, "agshim-bpf: failed to mount tracefs on /sys/kernel/tracing: "
-					"%s (syscall tracepoints will not attach)\n",
+			fprintf(stderr,
+				"agshim-bpf: failed to mount tracefs on /sys/kernel/tracing: "
+				"%s (syscall tracepoints will not attach)\n",
 				strerror(errno));
 		} else {
 			fprintf(stderr, "agshim-bpf: mounted tracefs on /sys/kernel/tracing (the "
@@ -101,8 +102,9 @@ int ags_resolve_cgroup(struct ags_opts *o, const char *dir)
 		return -errno;
 	}
 	if (!is_fs(real, CGROUP2_SUPER_MAGIC)) {
-		fprintf(stderr, "agshim-bpf: %s is not a cgroup2 directory (try under "
-				"/sys/fs/cgroup/unified or /sys/fs/cgroup)\n",
+		fprintf(stderr,
+			"agshim-bpf: %s is not a cgroup2 directory (try under "
+			"/sys/fs/cgroup/unified or /sys/fs/cgroup)\n",
 			real);
 		return -EINVAL;
 	}
@@ -146,7 +148,7 @@ static int find_dir(const char *dir, const char *id, char *out, size_t len, int 
 
 int ags_find_container(struct ags_opts *o, const char *id)
 {
-	static const char *const roots[] = {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"};
+	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
 	char dir[4096];
 	size_t i;
 
@@ -160,8 +162,9 @@ int ags_find_container(struct ags_opts *o, const char *id)
 		if (find_dir(roots[i], id, dir, sizeof(dir), 0))
 			return ags_resolve_cgroup(o, dir);
 	}
-	fprintf(stderr, "agshim-bpf: no cgroup2 directory named like '%s' under "
-			"/sys/fs/cgroup/unified or /sys/fs/cgroup\n",
+	fprintf(stderr,
+		"agshim-bpf: no cgroup2 directory named like '%s' under "
+		"/sys/fs/cgroup/unified or /sys/fs/cgroup\n",
 		id);
 	return -ENOENT;
 }
@@ -216,7 +219,8 @@ uint64_t ags_elf_sym_offset(const char *path, const char *name)
 		for (i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
 			const char *s;
 
-			if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+			if (!gelf_getsym(data, (int)i, &sym) ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
 				continue;
 			s = elf_strptr(e, sh.sh_link, sym.st_name);
 			if (s && !strcmp(s, name) && sym.st_value) {
@@ -259,12 +263,13 @@ const char *ags_syscall_name(int nr)
 		int nr;
 		const char *name;
 	} names[] = {
-		{2, "open"},	      {22, "pipe"},	    {32, "dup"},	  {33, "dup2"},
-		{41, "socket"},	      {43, "accept"},	    {53, "socketpair"},	  {72, "fcntl"},
-		{85, "creat"},	      {257, "openat"},	    {282, "signalfd4"},	  {283, "timerfd_create"},
-		{288, "accept4"},     {290, "eventfd2"},    {291, "epoll_create1"}, {292, "dup3"},
-		{293, "pipe2"},	      {294, "inotify_init1"}, {319, "memfd_create"}, {434, "pidfd_open"},
-		{437, "openat2"},
+		{ 2, "open" },		 { 22, "pipe" },	{ 32, "dup" },
+		{ 33, "dup2" },		 { 41, "socket" },	{ 43, "accept" },
+		{ 53, "socketpair" },	 { 72, "fcntl" },	{ 85, "creat" },
+		{ 257, "openat" },	 { 282, "signalfd4" },	{ 283, "timerfd_create" },
+		{ 288, "accept4" },	 { 290, "eventfd2" },	{ 291, "epoll_create1" },
+		{ 292, "dup3" },	 { 293, "pipe2" },	{ 294, "inotify_init1" },
+		{ 319, "memfd_create" }, { 434, "pidfd_open" }, { 437, "openat2" },
 	};
 	size_t i;
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* A static program (no LD_PRELOAD reaches it) that fails an exec, is refused a connect,
- * leaves a zombie for a while and exits with a code: what agshim-bpf must see on its own.
+/* Static test program for agshim-bpf: a failed exec, a refused connect, a zombie, exit 3. */
+/*
+ * LD_PRELOAD cannot reach it, so whatever is reported about it came from eBPF.
  *   static_faults [FIFO]   with FIFO: wait for one byte on it first (attach --pid tests)
- *   env STATIC_ZOMBIE_MS (default 1500), STATIC_EXIT (default 3)
+ *   environment: STATIC_ZOMBIE_MS (default 1500), STATIC_EXIT (default 3)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +19,7 @@
 /* A loopback port nobody listens on: bind one, note it, close it. */
 static int closed_port(void)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
 
@@ -33,9 +34,9 @@ static int closed_port(void)
 
 int main(int argc, char **argv)
 {
-	char *const args[] = {"agshim-missing-tool", "--flag", NULL};
+	char *const args[] = { "agshim-missing-tool", "--flag", NULL };
 	const char *zms = getenv("STATIC_ZOMBIE_MS"), *code = getenv("STATIC_EXIT");
-	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct timespec ts;
 	long ms = zms ? atol(zms) : 1500;
 	int fd, port, r;
