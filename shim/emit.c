@@ -192,8 +192,8 @@ void ags_ev_begin(struct ags_ev *ev, enum ags_kind kind, const char *call)
 	ags_ev_uint(ev, AGS_K_TS, ags_now_ns());
 	ags_ev_str(ev, AGS_K_SRC, AGS_SRC_PRELOAD);
 	ags_ev_str(ev, AGS_K_KIND, ags_kind_name(kind));
-	ags_ev_int(ev, AGS_K_PID, ags_pid);
-	ags_ev_int(ev, AGS_K_PPID, ags_ppid);
+	ags_ev_int(ev, AGS_K_PID, ags_self_pid());
+	ags_ev_int(ev, AGS_K_PPID, ags_self_ppid());
 	ags_ev_int(ev, AGS_K_TID, ags_gettid());
 	ags_ev_str(ev, AGS_K_EXE, ags_exe);
 	if (call)
@@ -361,6 +361,17 @@ void ags_ev_argv(struct ags_ev *ev, const char *key, char *const argv[])
 	}
 }
 
+void ags_ev_raw(struct ags_ev *ev, const char *members, size_t len, int cut)
+{
+	if (!len)
+		return;
+	if (!member(ev, NULL, len))
+		return;
+	put(ev, members, len);
+	if (cut)
+		ev->trunc_argv = 1;
+}
+
 size_t ags_ev_finish(struct ags_ev *ev)
 {
 	while (ev->depth > 0)
@@ -380,6 +391,9 @@ void ags_ev_emit(struct ags_ev *ev)
 	size_t len = ags_ev_finish(ev);
 	int err = ags_out_write(ev->buf, len);
 
+	/* A vfork child shares its parent's counters: its lines are not the parent's. */
+	if (AGS_UNLIKELY(ags_vfork_child))
+		return;
 	if (err) {
 		__atomic_fetch_add(&ags_stats.dropped, 1, __ATOMIC_RELAXED);
 		ags_stats.last_drop_errno = err;
@@ -437,6 +451,9 @@ int ags_out_fd_taken(int fd, int closing)
 		return 0;
 	if (closing)
 		return 1; /* to the program, this fd does not exist */
+	/* A vfork child has its own fd table but our variable is its parent's. */
+	if (ags_vfork_child)
+		return 0;
 	/* dup2 onto our fd: move ours away first, the program gets its number. */
 	moved = ags_sys_fcntl(ours, F_DUPFD_CLOEXEC, ours + 1);
 	__atomic_store_n(&out_fd, moved >= 0 ? (int)moved : -1, __ATOMIC_RELEASE);
@@ -445,11 +462,30 @@ int ags_out_fd_taken(int fd, int closing)
 	return 0;
 }
 
+/* A vfork child writes through a descriptor of its own: the shared one may be gone there. */
+static int out_write_vfork(const char *line, size_t len)
+{
+	long fd, n;
+
+	fd = ags_sys_open(ags_cfg.out_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return (int)-fd;
+	do {
+		n = ags_sys_write(fd, line, len);
+	} while (n == -EINTR);
+	ags_sys_close(fd);
+	if (n < 0)
+		return (int)-n;
+	return (size_t)n == len ? 0 : ENOSPC;
+}
+
 int ags_out_write(const char *line, size_t len)
 {
 	int fd = ags_out_fd();
 	long n;
 
+	if (AGS_UNLIKELY(ags_vfork_child))
+		return out_write_vfork(line, len);
 	if (fd < 0)
 		return EBADF;
 	do {

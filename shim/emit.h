@@ -50,6 +50,12 @@ void ags_ev_errno(struct ags_ev *ev, int err) AGS_HIDDEN;
  */
 void ags_ev_argv(struct ags_ev *ev, const char *key, char *const argv[]) AGS_HIDDEN;
 
+/*
+ * Members rendered earlier by another ags_ev ("k":v,"k2":v2, no braces),
+ * appended at the current level; cut says they were cut themselves.
+ */
+void ags_ev_raw(struct ags_ev *ev, const char *members, size_t len, int cut) AGS_HIDDEN;
+
 /* Nesting: key may be NULL inside arrays. */
 void ags_ev_obj(struct ags_ev *ev, const char *key) AGS_HIDDEN;
 void ags_ev_arr(struct ags_ev *ev, const char *key) AGS_HIDDEN;

@@ -15,17 +15,8 @@
 #include "real.h"
 #include "sys.h"
 
-#define EXIT_HOOKS_MAX 8
-static void (*exit_hooks[EXIT_HOOKS_MAX])(void);
-static int exit_hook_count;
 static int exit_emitted;     /* proc_exit written for this process image */
 static int main_status = -1; /* what main returned, when we saw it */
-
-void ags_on_exit(void (*fn)(void))
-{
-	if (exit_hook_count < EXIT_HOOKS_MAX)
-		exit_hooks[exit_hook_count++] = fn;
-}
 
 void ags_proc_refresh_child(void)
 {
@@ -80,14 +71,16 @@ static void emit_start(void)
 void ags_emit_exit(int status, int sig)
 {
 	struct ags_ev ev;
-	int hooks;
 
+	if (ags_vfork_child) {
+		/* Its parent's memory: the parent's proc_exit and counters are not ours. */
+		ags_proc_vfork_exit();
+		return;
+	}
 	if (ags_state <= 0 || __atomic_exchange_n(&exit_emitted, 1, __ATOMIC_ACQ_REL))
 		return;
 	ags_in_shim++;
-	hooks = exit_hook_count;
-	for (int i = hooks - 1; i >= 0; i--)
-		exit_hooks[i]();
+	ags_run_exit_hooks();
 	ags_ev_begin(&ev, AGS_KIND_PROC_EXIT, NULL);
 	if (status >= 0)
 		ags_ev_int(&ev, AGS_K_STATUS, status);
@@ -124,6 +117,23 @@ static void default_out_path(void)
 	ags_fmt_u64(num, (uint64_t)ags_pid);
 	strcat(p, num);
 	strcat(p, ".jsonl");
+}
+
+/* A relative AGSHIM_OUT, made absolute so that children in other directories share it. */
+static void absolute_out_path(void)
+{
+	char cwd[AGS_PATH_MAX];
+	long n = ags_sys(SYS_getcwd, (long)cwd, sizeof(cwd), 0, 0);
+	size_t lc, lo = strlen(ags_cfg.out_path);
+
+	if (n <= 0)
+		return;
+	lc = strlen(cwd);
+	if (lc + 1 + lo >= sizeof(ags_cfg.out_path))
+		return;
+	memmove(ags_cfg.out_path + lc + 1, ags_cfg.out_path, lo + 1);
+	memcpy(ags_cfg.out_path, cwd, lc);
+	ags_cfg.out_path[lc] = '/';
 }
 
 static void open_log(void)
@@ -169,6 +179,8 @@ static void init_once(void)
 	open_log();
 	if (!ags_cfg.out_path[0])
 		default_out_path();
+	else if (ags_cfg.out_path[0] != '/')
+		absolute_out_path();
 	ags_real_resolve();
 
 	err = ags_out_open();
@@ -179,6 +191,7 @@ static void init_once(void)
 		return;
 	}
 	ags_state = 1;
+	ags_proc_init(environ);
 	emit_start();
 	atexit(at_exit);
 }

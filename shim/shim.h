@@ -10,6 +10,8 @@
 #define AGS_EXPORT __attribute__((visibility("default")))
 #define AGS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define AGS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define AGS_STR_(x) #x
+#define AGS_STR(x) AGS_STR_(x)
 
 /* Call families that AGSHIM_TRACE can switch on and off. */
 enum ags_family {
@@ -65,6 +67,12 @@ extern char ags_exe[AGS_PATH_MAX] AGS_HIDDEN; /* /proc/self/exe at start */
 extern __thread int ags_in_shim AGS_HIDDEN;
 /* Cached gettid() of this thread, 0 until first used; reset in fork children. */
 extern __thread pid_t ags_tid AGS_HIDDEN;
+/*
+ * Non-zero in a vfork child (it shares its parent's memory, so it must not
+ * touch per-process state: ags_pid, counters, tables).  Set and cleared by
+ * the vfork wrapper; events there take their ids from raw system calls.
+ */
+extern __thread int ags_vfork_child AGS_HIDDEN;
 
 /* Make sure init ran; returns 1 when the calling wrapper may record. Async-signal-safe. */
 int ags_ready(void) AGS_HIDDEN;
@@ -80,8 +88,17 @@ static inline int ags_tracing(unsigned family)
 /* Refresh pid, ppid and per-process state in a fork child.  Async-signal-safe. */
 void ags_proc_refresh_child(void) AGS_HIDDEN;
 
+/* Set up the process family: environment to restore in children, children table. */
+void ags_proc_init(char *const env[]) AGS_HIDDEN;
+
+/* A vfork child is ending: write what it must (a pending exec failure) and nothing else. */
+void ags_proc_vfork_exit(void) AGS_HIDDEN;
+
 /* Thread id of the caller, cached. */
 pid_t ags_gettid(void) AGS_HIDDEN;
+/* pid and ppid for an event: the cached ones, or the kernel's in a vfork child. */
+pid_t ags_self_pid(void) AGS_HIDDEN;
+pid_t ags_self_ppid(void) AGS_HIDDEN;
 
 /* Monotonic and wall clocks in ns. */
 uint64_t ags_now_ns(void) AGS_HIDDEN;
@@ -90,8 +107,10 @@ uint64_t ags_mono_ns(void) AGS_HIDDEN;
 /* Parse AGSHIM_* from an environment getter into cfg.  Pure: for unit tests too. */
 void ags_config_parse(struct ags_config *cfg, const char *(*get)(const char *name)) AGS_HIDDEN;
 
-/* Run fn at exit, before proc_exit is written (last registered runs first). */
+/* Run fn at exit, before proc_exit is written (last registered runs first); at most 16. */
 void ags_on_exit(void (*fn)(void)) AGS_HIDDEN;
+/* Run the hooks registered with ags_on_exit; the caller holds ags_in_shim. */
+void ags_run_exit_hooks(void) AGS_HIDDEN;
 
 /* Remember the status exit() or main's return passed, for proc_exit. */
 void ags_note_exit_status(int status) AGS_HIDDEN;
