@@ -55,7 +55,9 @@
 	X(HEAP, "heap")		    /* heap snapshot totals */                   \
 	X(HEAP_STACK, "heap_stack") /* live sampled bytes of one stack */        \
 	X(OOM_KILL, "oom_kill")	    /* the kernel's OOM killer chose a victim */ \
-	X(LOST, "lost")		    /* a producer dropped events */
+	X(LOST, "lost")		    /* a producer dropped events */              \
+	X(NET_STATS, "net_stats")   /* per-endpoint connect totals */            \
+	X(DNS_STATS, "dns_stats")   /* per-name lookup totals */
 
 enum ags_kind {
 #define AGS_KIND_ENUM(id, name) AGS_KIND_##id,
@@ -139,6 +141,41 @@ enum ags_kind {
 #define AGS_K_ADDRS "addrs"
 #define AGS_K_RESOLVER "resolver" /* object: nameservers, search, ndots... */
 #define AGS_K_DNS_TAG "dns"	  /* 1 on sockets to port 53 */
+#define AGS_K_SOCKTYPE "type"	  /* "stream", "dgram" */
+#define AGS_K_WHAT "what"	  /* sock: peer_close, error, server_error, close, open_at_exit */
+#define AGS_K_PROTO "proto"	  /* sniffed protocol: postgresql, http, websocket, redis, tls */
+#define AGS_K_EP_OPEN "ep_open"	  /* open connections to the endpoint after the event */
+#define AGS_K_EP_SEQ "ep_seq"	  /* this connect's number among the endpoint's connects */
+#define AGS_K_LIFE "life_ns"	  /* time since the connection was established */
+#define AGS_K_CALLER "caller"	  /* "sym+0xoff (object)" that called connect */
+#define AGS_K_SQLSTATE "sqlstate" /* PostgreSQL error code the server sent first */
+#define AGS_K_MSG "msg"		  /* the server's error message, as sent */
+#define AGS_K_CONNECTS "connects" /* net_stats: connects started */
+#define AGS_K_OK "ok"		  /* stats: successes */
+#define AGS_K_FAILED "failed"	  /* stats: failures */
+#define AGS_K_OPEN "open"	  /* net_stats: connections open now */
+#define AGS_K_PEAK "peak"	  /* net_stats: most connections open at once */
+#define AGS_K_PEER_CLOSES "peer_closes"
+#define AGS_K_RESETS "resets"
+#define AGS_K_AGGREGATED "aggregated" /* stats: outcomes counted here and not sent singly */
+#define AGS_K_SUPPRESSED "suppressed" /* stats: notable outcomes over the per-key budget */
+#define AGS_K_DUR_SUM "dur_sum_ns"
+#define AGS_K_DUR_MAX "dur_max_ns"
+#define AGS_K_HIST "hist_us_log2" /* counts by duration: [0] < 1us, [i] < 2^i us */
+#define AGS_K_FINAL "final"	  /* stats: 1 at exit, 0 at an interval */
+#define AGS_K_ERRS "errs"	  /* stats: object of error name -> count */
+#define AGS_K_LIMIT "limit"	  /* fd_exhaust: RLIMIT_NOFILE soft limit */
+#define AGS_K_LIMIT_MAX "limit_max"
+#define AGS_K_NFDS "nfds"	/* fd_exhaust: open descriptors counted */
+#define AGS_K_HOLDERS "holders" /* fd_exhaust: object: sockets, dirs, by type */
+#define AGS_K_MOUNT "mount"	/* open: object: point, fstype, source, ro */
+#define AGS_K_MODE "mode"	/* open: st_mode & 07777 of path or nearest parent */
+#define AGS_K_OWNER_UID "owner_uid"
+#define AGS_K_OWNER_GID "owner_gid"
+#define AGS_K_AT "at"	      /* open: the path whose owner and mode are given */
+#define AGS_K_ACCESS "access" /* open: read, write, readwrite (+create) */
+#define AGS_K_EUID "euid"
+#define AGS_K_EGID "egid"
 
 /* ---- heap keys ---- */
 #define AGS_K_SEQ "seq"		      /* snapshot number within the process */
@@ -168,6 +205,19 @@ enum ags_kind {
 /* ---- OOM keys ---- */
 #define AGS_K_VICTIM "victim" /* pid chosen by the OOM killer */
 #define AGS_K_CGROUP "cgroup" /* cgroup v2 id or path */
+
+/* ---- keys only agshim-bpf writes (see docs/events.md, "eBPF events") ---- */
+#define AGS_K_EXISTING "existing"	/* proc_start: the process ran before the attach */
+#define AGS_K_ORPHANED "orphaned"	/* child: left running when its parent exited */
+#define AGS_K_NFDS "nfds"		/* fd_exhaust: open descriptors of the process */
+#define AGS_K_FD_LIMIT "fd_limit"	/* fd_exhaust: its soft RLIMIT_NOFILE */
+#define AGS_K_MEMCG "memcg"		/* oom_kill: the victim's memory cgroup path */
+#define AGS_K_TOTAL_VM_KB "total_vm_kb" /* oom_kill: the victim's memory figures */
+#define AGS_K_ANON_RSS_KB "anon_rss_kb"
+#define AGS_K_FILE_RSS_KB "file_rss_kb"
+#define AGS_K_SHMEM_RSS_KB "shmem_rss_kb"
+#define AGS_K_PGTABLES_KB "pgtables_kb"
+#define AGS_K_OOM_SCORE_ADJ "oom_score_adj"
 
 /* Causes named by failure enrichment; the reporter keys playbook entries on them. */
 #define AGS_CAUSE_NOT_ON_PATH "not_on_path"
