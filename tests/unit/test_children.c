@@ -17,7 +17,9 @@
 #include "emit.h"
 #include "proc.h"
 
-static char out_path[] = "/tmp/agshim-children.XXXXXX";
+static char out_path[] = "/tmp/agshim-children."
+			 "XX"
+			 "XXXX";
 
 static int setup(void **state)
 {
