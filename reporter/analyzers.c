@@ -6,6 +6,7 @@
 #define REPORT_ANALYZERS(X) \
 	X(an_proc)          \
 	X(an_observe)       \
+	X(an_heap)          \
 	X(an_net)           \
 	X(an_dns)           \
 	X(an_db)
