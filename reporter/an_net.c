@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Network analyzer: connect failures by cause, slow connects, resets, storms, leaks, fds, volumes. */
+/* Network analyzer: connect failures, slow connects, resets, storms, leaks, fds, volumes. */
 #include "an_net.h"
 
 #include <stdlib.h>
