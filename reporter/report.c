@@ -195,8 +195,10 @@ static int feed(struct report *r, struct input_stats *in, struct line_buf *lb, c
 				lb->buf = b;
 				lb->cap = cap;
 			}
-			memcpy(lb->buf + lb->len, p, chunk);
-			lb->len += chunk;
+			if (chunk) {
+				memcpy(lb->buf + lb->len, p, chunk);
+				lb->len += chunk;
+			}
 		}
 		if (!nl)
 			return 0;

@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# agshim run: the command's exit status, stdout and stderr are its own; the report follows.
+. "$AGS_ROOT/tests/lib.sh"
+
+A="$AGS_ROOT/scripts/agshim"
+export OUTPUT="$AGS_OUTPUT"
+
+for want in 0 3 42; do
+	sh "$A" run -- sh -c "exit $want" >out.txt 2>err.txt
+	rc=$?
+	[ $rc -eq $want ] || fail "exit $want came back as $rc"
+	grep -q "agshim report" err.txt || fail "no report on stderr: $(cat err.txt)"
+done
+
+# Killed by a signal: 128+N, as a shell reports it.
+sh "$A" run -- sh -c 'kill -KILL $$' >/dev/null 2>&1
+rc=$?
+[ $rc -eq 137 ] || fail "SIGKILL came back as $rc, want 137"
+sh "$A" run -- sh -c 'kill -TERM $$' >/dev/null 2>&1
+rc=$?
+[ $rc -eq 143 ] || fail "SIGTERM came back as $rc, want 143"
+
+# The command's stdout is untouched; the report goes to stderr or --report.
+sh "$A" run -- printf 'hello\n' >out.txt 2>/dev/null
+[ "$(cat out.txt)" = hello ] || fail "stdout changed: $(cat out.txt)"
+sh "$A" run --json --report rep.json --out ev.jsonl -- node -e 'process.exit(5)' 2>err.txt
+rc=$?
+[ $rc -eq 5 ] || fail "node exit 5 came back as $rc"
+assert_jq rep.json '.agshim_report == 1 and .summary.events > 0' "--json --report"
+assert_jq rep.json '[.processes[] | select(.exe == "'"$(command -v node)"'" or (.exe|test("node$")))] | length >= 1' \
+	"node observed"
+[ -s ev.jsonl ] || fail "--out did not keep the events"
+grep -q '"kind":"proc_start"' ev.jsonl || fail "no proc_start in --out file"
+
+# The default events file is private and removed afterwards.
+before=$(ls "${TMPDIR:-/tmp}" | grep -c '^agshim\.' || true)
+sh "$A" run -- true 2>/dev/null
+after=$(ls "${TMPDIR:-/tmp}" | grep -c '^agshim\.' || true)
+[ "$after" -le "$before" ] || fail "temporary events file left behind"
+
+# Usage errors.
+sh "$A" run 2>err.txt
+[ $? -eq 2 ] || fail "run without a command must exit 2"
+sh "$A" bogus 2>/dev/null
+[ $? -eq 2 ] || fail "unknown subcommand must exit 2"
+sh "$A" version | grep -q '^agshim [0-9]' || fail "agshim version"
+sh "$A" report --help | grep -q 'agshim-report' || fail "agshim report dispatch"
+exit 0
