@@ -196,7 +196,7 @@ void ags_enrich_memcg(json_t *ev, const struct ags_rec_oom *o)
 	for (i = depth - 1; i >= 0; i--)
 		n += (size_t)snprintf(path + n, sizeof(path) - n, "/%.*s", AGS_MEMCG_NAME,
 				      o->memcg[i]);
-	json_object_set_new(ev, AGS_K_MEMCG, json_string(depth ? path : "/"));
+	json_object_set_new(ev, AGS_K_CGROUP, json_string(depth ? path : "/"));
 }
 
 /* ---- failed execs ---- */

@@ -531,7 +531,7 @@ static void on_oom(const struct ags_rec_oom *o)
 	json_object_set_new(ev, AGS_K_COMM,
 			    json_stringn_nocheck(o->hdr.comm, strnlen(o->hdr.comm, 16)));
 	json_object_set_new(ev, AGS_K_UID, json_integer(o->hdr.uid));
-	json_object_set_new(ev, AGS_K_CGROUP, json_integer((json_int_t)o->hdr.cgid));
+	json_object_set_new(ev, AGS_K_CGROUP2_ID, json_integer((json_int_t)o->hdr.cgid));
 	json_object_set_new(ev, AGS_K_MEMCG_ID, json_integer((json_int_t)o->memcg_id));
 	json_object_set_new(ev, AGS_K_TOTAL_VM_KB, json_integer((json_int_t)o->total_vm_kb));
 	json_object_set_new(ev, AGS_K_ANON_RSS_KB, json_integer((json_int_t)o->anon_rss_kb));
