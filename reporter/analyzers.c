@@ -5,7 +5,8 @@
 /* Add yours to the list: X(an_name), defined in reporter/an_name.c. */
 #define REPORT_ANALYZERS(X) \
 	X(an_proc)          \
-	X(an_observe)
+	X(an_observe)       \
+	X(an_heap)
 
 #define DECLARE(name) extern const struct analyzer name;
 REPORT_ANALYZERS(DECLARE)

@@ -339,20 +339,29 @@ static void put_arg(struct ags_ev *ev, const char *prev, const char *arg)
 void ags_ev_argv(struct ags_ev *ev, const char *key, char *const argv[])
 {
 	int64_t argc = 0;
+	char *end;
 
 	while (argv && argv[argc])
 		argc++;
 	/* The count first, so that it survives a cut array. */
 	ags_ev_int(ev, AGS_K_ARGC, argc);
 	ags_ev_arr(ev, key);
+	/*
+	 * Leave room for the keys that follow the array: the elements see an
+	 * end moved back by that much, so that even one long element whose
+	 * escapes double it cannot eat into the room.
+	 */
+	end = ev->end;
+	if (room(ev) > AGS_ARGV_TAIL_ROOM)
+		ev->end -= AGS_ARGV_TAIL_ROOM;
 	for (int64_t i = 0; i < argc; i++) {
-		/* Leave room for the keys that follow the array. */
-		if (room(ev) < AGS_ARGV_TAIL_ROOM) {
+		if (room(ev) < 16) {
 			ev->trunc = 1;
 			break;
 		}
 		put_arg(ev, i ? argv[i - 1] : NULL, argv[i]);
 	}
+	ev->end = end;
 	ags_ev_close(ev);
 	/* Keys after the array must still fit: the cut was the array's only. */
 	if (ev->trunc && room(ev) >= 64) {

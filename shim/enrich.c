@@ -451,12 +451,17 @@ void ags_explain_eagain(struct ags_ev *ev)
 
 static void put_mode(struct ags_ev *ev, mode_t mode)
 {
-	char m[6] = { '0', 0, 0, 0, 0, 0 };
+	char m[6];
+	int i = 0;
 
-	m[1] = (char)('0' + ((mode >> 9) & 7));
-	m[2] = (char)('0' + ((mode >> 6) & 7));
-	m[3] = (char)('0' + ((mode >> 3) & 7));
-	m[4] = (char)('0' + (mode & 7));
+	/* "0644", or "04755" when set-id or sticky bits are on, as ls and chmod write them. */
+	m[i++] = '0';
+	if (mode & 07000)
+		m[i++] = (char)('0' + ((mode >> 9) & 7));
+	m[i++] = (char)('0' + ((mode >> 6) & 7));
+	m[i++] = (char)('0' + ((mode >> 3) & 7));
+	m[i++] = (char)('0' + (mode & 7));
+	m[i] = '\0';
 	ags_ev_str(ev, AGS_K_MODE, m);
 }
 
