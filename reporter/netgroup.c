@@ -118,9 +118,11 @@ void netgroups_add(struct netgroups *gs, json_t *ev)
 	what = ev_str(ev, AGS_K_WHAT);
 	if (k != AGS_KIND_SOCK || !what)
 		return;
-	if (!strcmp(what, "open_at_exit"))
-		g->open_at_exit++;
-	else if (!strcmp(what, "server_error"))
+	if (!strcmp(what, "open_at_exit")) {
+		/* One the peer had already ended is not held by the program. */
+		if (!ev_str(ev, AGS_K_STATE) || strcmp(ev_str(ev, AGS_K_STATE), "ended_by_peer"))
+			g->open_at_exit++;
+	} else if (!strcmp(what, "server_error"))
 		g->server_errors++;
 	else if (!strcmp(what, "peer_close") && ev_int_or(ev, AGS_K_LIFE, 0) < 1000000000LL)
 		g->quick_peer_closes++;
