@@ -604,6 +604,42 @@ AGS_FD_PROG(pidfd_open)
 
 /* ---- OOM kills ---- */
 
+/* Before 6.15 the kernfs parent pointer was called parent. */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/* The victim's memory cgroup: id and the names of the last levels of its path. */
+static __always_inline void oom_memcg(struct ags_rec_oom *e, struct task_struct *task)
+{
+	int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct cgroup_subsys_state *css = NULL;
+	struct kernfs_node *kn;
+	int i;
+
+	if (id < 0 || id >= 12)
+		return;
+	bpf_probe_read_kernel(&css, sizeof(css), &task->cgroups->subsys[id]);
+	if (!css)
+		return;
+	kn = BPF_CORE_READ(css, cgroup, kn);
+	e->memcg_id = BPF_CORE_READ(kn, id);
+	for (i = 0; i < AGS_MEMCG_DEPTH && kn; i++) {
+		bpf_probe_read_kernel_str(e->memcg[i], AGS_MEMCG_NAME, BPF_CORE_READ(kn, name));
+		kn = kn_parent(kn);
+		/* The root's name is the hierarchy's, not part of the path. */
+		if (kn && !kn_parent(kn))
+			break;
+	}
+}
+
 SEC("tp_btf/mark_victim")
 int BPF_PROG(ags_oom, struct task_struct *task, uid_t uid)
 {
@@ -623,7 +659,7 @@ int BPF_PROG(ags_oom, struct task_struct *task, uid_t uid)
 	e->hdr.tid = (__u32)bpf_get_current_pid_tgid();
 	e->hdr.uid = uid;
 	e->victim = tgid;
-	e->memcg_id = e->hdr.cgid;
+	oom_memcg(e, task);
 	e->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
 	mm = task->mm;
 	if (mm) {

@@ -184,27 +184,19 @@ void ags_enrich_fds(json_t *ev, pid_t pid)
 	}
 }
 
-void ags_enrich_memcg(json_t *ev, pid_t pid)
+void ags_enrich_memcg(json_t *ev, const struct ags_rec_oom *o)
 {
-	char path[64], buf[4096], *p, *e;
-	ssize_t n;
+	char path[AGS_MEMCG_DEPTH * (AGS_MEMCG_NAME + 1) + 1] = "";
+	size_t n = 0;
+	int i, depth = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	n = read_file(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	/* cgroup v1 line "N:memory:/path"; v2 only: "0::/path". */
-	p = strstr(buf, ":memory:");
-	if (p)
-		p += strlen(":memory:");
-	else if ((p = strstr(buf, "0::")))
-		p += 3;
-	if (!p)
-		return;
-	e = strchr(p, '\n');
-	json_object_set_new(ev, AGS_K_MEMCG,
-			    json_stringn_nocheck(p, e ? (size_t)(e - p) : strlen(p)));
+	while (depth < AGS_MEMCG_DEPTH && o->memcg[depth][0])
+		depth++;
+	/* Leaf first in the record; a path that reaches the root is the full path. */
+	for (i = depth - 1; i >= 0; i--)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "/%.*s", AGS_MEMCG_NAME,
+				      o->memcg[i]);
+	json_object_set_new(ev, AGS_K_CGROUP, json_string(depth ? path : "/"));
 }
 
 /* ---- failed execs ---- */

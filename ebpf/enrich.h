@@ -32,8 +32,8 @@ void ags_enrich_dns_addrs(json_t *ev, const struct ags_rec_dns *d);
 void ags_enrich_existing(json_t *ev, pid_t pid);
 /* Open descriptors and RLIMIT_NOFILE of pid, from /proc. */
 void ags_enrich_fds(json_t *ev, pid_t pid);
-/* The victim's memory cgroup path, from /proc (best effort: it is being killed). */
-void ags_enrich_memcg(json_t *ev, pid_t pid);
+/* The victim's memory cgroup path, from the names the program read. */
+void ags_enrich_memcg(json_t *ev, const struct ags_rec_oom *o);
 
 /*
  * Failed execs are folded as the shim folds them: the ENOENTs of one PATH

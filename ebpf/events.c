@@ -531,14 +531,15 @@ static void on_oom(const struct ags_rec_oom *o)
 	json_object_set_new(ev, AGS_K_COMM,
 			    json_stringn_nocheck(o->hdr.comm, strnlen(o->hdr.comm, 16)));
 	json_object_set_new(ev, AGS_K_UID, json_integer(o->hdr.uid));
-	json_object_set_new(ev, AGS_K_CGROUP, json_integer((json_int_t)o->memcg_id));
+	json_object_set_new(ev, AGS_K_CGROUP2_ID, json_integer((json_int_t)o->hdr.cgid));
+	json_object_set_new(ev, AGS_K_MEMCG_ID, json_integer((json_int_t)o->memcg_id));
 	json_object_set_new(ev, AGS_K_TOTAL_VM_KB, json_integer((json_int_t)o->total_vm_kb));
 	json_object_set_new(ev, AGS_K_ANON_RSS_KB, json_integer((json_int_t)o->anon_rss_kb));
 	json_object_set_new(ev, AGS_K_FILE_RSS_KB, json_integer((json_int_t)o->file_rss_kb));
 	json_object_set_new(ev, AGS_K_SHMEM_RSS_KB, json_integer((json_int_t)o->shmem_rss_kb));
 	json_object_set_new(ev, AGS_K_PGTABLES_KB, json_integer((json_int_t)o->pgtables_kb));
 	json_object_set_new(ev, AGS_K_OOM_SCORE_ADJ, json_integer(o->oom_score_adj));
-	ags_enrich_memcg(ev, (pid_t)o->victim);
+	ags_enrich_memcg(ev, o);
 	ags_jev_emit(ev);
 }
 

@@ -23,6 +23,8 @@
 #define AGS_HOST_LEN 128  /* getaddrinfo node */
 #define AGS_DNS_ADDRS 4	  /* addresses kept from a getaddrinfo answer */
 #define AGS_TARGETS_MAX 16384
+#define AGS_MEMCG_DEPTH 4 /* memory cgroup path levels kept */
+#define AGS_MEMCG_NAME 48
 
 /* Filter modes (rodata targ_mode). */
 enum ags_mode {
@@ -131,7 +133,8 @@ struct ags_rec_oom {
 	__u64 file_rss_kb;
 	__u64 shmem_rss_kb;
 	__u64 pgtables_kb;
-	__u64 memcg_id; /* kernfs id of the victim's cgroup2 */
+	__u64 memcg_id; /* kernfs id of the victim's memory cgroup (v1, or v2) */
+	char memcg[AGS_MEMCG_DEPTH][AGS_MEMCG_NAME]; /* its directory names, leaf first */
 };
 
 _Static_assert(sizeof(struct ags_rec_hdr) == 56, "ags_rec_hdr layout");
@@ -143,6 +146,7 @@ _Static_assert(sizeof(struct ags_rec_tcp) == 56 + 48, "ags_rec_tcp layout");
 _Static_assert(sizeof(struct ags_rec_dns) == 56 + 16 + AGS_HOST_LEN + 20 * AGS_DNS_ADDRS,
 	       "ags_rec_dns layout");
 _Static_assert(sizeof(struct ags_rec_fd) == 56 + 8, "ags_rec_fd layout");
-_Static_assert(sizeof(struct ags_rec_oom) == 56 + 56, "ags_rec_oom layout");
+_Static_assert(sizeof(struct ags_rec_oom) == 56 + 56 + AGS_MEMCG_DEPTH * AGS_MEMCG_NAME,
+	       "ags_rec_oom layout");
 
 #endif /* AGSHIM_EBPF_RECORD_H */

@@ -6,7 +6,10 @@
 #define REPORT_ANALYZERS(X) \
 	X(an_proc)          \
 	X(an_observe)       \
-	X(an_heap)
+	X(an_heap)          \
+	X(an_net)           \
+	X(an_dns)           \
+	X(an_db)
 
 #define DECLARE(name) extern const struct analyzer name;
 REPORT_ANALYZERS(DECLARE)

@@ -129,9 +129,13 @@ void ags_net_io(int fd, struct ags_fdent *e, int out, const void *buf, size_t bu
 			const unsigned char *b = buf;
 
 			e->flags |= AGS_FDF_READ;
-			if (e->proto == AGS_PROTO_PG && b[0] == 'E' &&
-			    ags_ep_take(ags_ep_at(e->ep), 1))
-				sock_event(fd, e, "server_error", NULL, 0, b, seen);
+			if (e->proto == AGS_PROTO_PG && b[0] == 'E') {
+				/* A FATAL before authentication: the server is ending it. */
+				if (ags_ep_take(ags_ep_at(e->ep), 1))
+					sock_event(fd, e, "server_error", NULL, 0, b, seen);
+				e->state = AGS_SS_ENDED;
+				goto out;
+			}
 		}
 		if ((e->flags & (AGS_FDF_WROTE | AGS_FDF_READ)) == (AGS_FDF_WROTE | AGS_FDF_READ))
 			e->state = AGS_SS_OPEN;

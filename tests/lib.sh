@@ -23,9 +23,10 @@ ags_report() {
 	"$AGS_REPORT" --json "$@"
 }
 
-# assert_jq FILE 'jq expression that must be true' 'what it means'
+# assert_jq FILE 'jq expression' 'what it means': true when the expression yields a true
+# value for at least one JSON value of FILE (one report, or any line of an events file).
 assert_jq() {
-	jq -e "$2" "$1" >/dev/null 2>&1 && return 0
+	jq -e -s "[.[] | ($2)] | any" "$1" >/dev/null 2>&1 && return 0
 	echo "--- $1:" >&2
 	head -c 6000 "$1" >&2
 	echo >&2

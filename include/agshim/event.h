@@ -207,11 +207,13 @@ enum ags_kind {
 #define AGS_K_CGROUP "cgroup" /* cgroup v2 id or path */
 
 /* ---- keys only agshim-bpf writes (see docs/events.md, "eBPF events") ---- */
-#define AGS_K_EXISTING "existing"	/* proc_start: the process ran before the attach */
-#define AGS_K_ORPHANED "orphaned"	/* child: left running when its parent exited */
-#define AGS_K_NFDS "nfds"		/* fd_exhaust: open descriptors of the process */
-#define AGS_K_FD_LIMIT "fd_limit"	/* fd_exhaust: its soft RLIMIT_NOFILE */
-#define AGS_K_MEMCG "memcg"		/* oom_kill: the victim's memory cgroup path */
+#define AGS_K_EXISTING "existing" /* proc_start: the process ran before the attach */
+#define AGS_K_ORPHANED "orphaned" /* child: left running when its parent exited */
+#define AGS_K_NFDS "nfds"	  /* fd_exhaust: open descriptors of the process */
+#define AGS_K_FD_LIMIT "fd_limit" /* fd_exhaust: its soft RLIMIT_NOFILE */
+#define AGS_K_CGROUP2_ID \
+	"cgroup2_id"		  /* oom_kill: the victim's cgroup2 id (cgroup is the memcg path) */
+#define AGS_K_MEMCG_ID "memcg_id" /* oom_kill: its id (the directory inode) */
 #define AGS_K_TOTAL_VM_KB "total_vm_kb" /* oom_kill: the victim's memory figures */
 #define AGS_K_ANON_RSS_KB "anon_rss_kb"
 #define AGS_K_FILE_RSS_KB "file_rss_kb"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Test helper: process calls whose results (returns, errno, statuses) must not change under the shim. */
+/* Test helper: process calls whose results must not change under the shim. */
 #include <errno.h>
 #include <spawn.h>
 #include <stdio.h>

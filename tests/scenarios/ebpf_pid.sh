@@ -7,6 +7,7 @@ need_root
 [ -r /sys/kernel/btf/vmlinux ] || skip "no kernel BTF"
 [ -x "$AGS_BPF" ] || fail "agshim-bpf was not built"
 
+loader=""
 mkfifo go
 "$AGS_PROGS/static_faults" go >out.txt 2>&1 &
 target=$!

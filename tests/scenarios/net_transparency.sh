@@ -28,3 +28,12 @@ assert_ev "$ev" 'any(.[]; .kind == "fd_exhaust" and .err == "EMFILE" and .limit 
 	.holders.files > 30 and (.holders.dirs | any(.dir | endswith("/shim"))))' \
 	"fd_exhaust names the directory holding the files"
 assert_ev "$ev" 'all(.[] | select(.kind == "proc_exit"); .dropped == 0)' "no event dropped"
+
+# The report names both.
+ags_report "$ev" > report.json || fail "agshim-report failed"
+assert_jq report.json '[.findings[] | select(.id == "net.connect_refused")] | length == 1' \
+	"one net.connect_refused finding"
+assert_jq report.json '.findings[] | select(.id == "fd.exhaustion") | .evidence.limit == 64' \
+	"fd.exhaustion with the limit"
+assert_jq report.json '[.findings[] | select(.id | startswith("net.reconnect") or
+	startswith("net.connection_leak"))] | length == 0' "a single refusal is no storm, no leak"

@@ -56,7 +56,8 @@ static void write_elf(const char *name, int machine)
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/agshim-enrich.XXXXXX");
+	strcpy(dir, "/tmp/agshim-enrich.");
+	memset(dir + strlen(dir), 'X', 6); /* mkdtemp's template */
 	assert_non_null(mkdtemp(dir));
 	write_file("crlf.js", "#!/usr/bin/env node\r\nconsole.log(1)\r\n", 36, 0755);
 	write_file("crlf.sh", "#!/bin/sh\r\necho hi\r\n", 20, 0755);

@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Every wrapped process call from C: returns, errno and statuses unchanged under the shim
+# (posix_spawn's returned error, vfork children), and the events each call writes.
+. "$AGS_ROOT/tests/lib.sh"
+EV="$AGS_TMP/events.jsonl"
+P="$AGS_PROGS/proc_calls"
+. "$AGS_ROOT/tests/scenarios/proc_common"
+
+"$P" > bare.out 2>&1; echo "status=$?" >> bare.out
+ags_run "$EV" "$P" > shim.out 2>&1; echo "status=$?" >> shim.out
+diff bare.out shim.out >&2 || fail "proc_calls saw something different under the shim"
+grep -q 'vfork-true status=0' shim.out || fail "vfork + exec did not work: $(cat shim.out)"
+
+me=$(jq -r 'select(.kind == "proc_start" and (.exe | endswith("proc_calls"))) | .pid' "$EV")
+for call in execvp execl execle execlp execv; do
+	[ "$(ev_count ".kind == \"exec\" and .pid == $me and .call == \"$call\"")" = 1 ] ||
+		fail "expected one exec event for $call"
+done
+ev_assert ".kind == \"exec\" and .call == \"execv\"" '.cause == "no_exec_permission"' \
+	"execv of /etc/passwd: no execute bit"
+ev_assert ".kind == \"exec\" and .call == \"posix_spawnp\"" '.ret == 2 and .err == "ENOENT" and
+	.cause == "not_on_path"' "posix_spawnp's returned error is the event's"
+ev_assert ".kind == \"spawn\" and .call == \"posix_spawnp\"" ".ret == 0 and .child > 0 and
+	.argv == [\"true\"]" "a successful posix_spawnp is a spawn"
+# vfork: two spawns; the failing child's exec event carries the child's own pid.
+[ "$(ev_count ".kind == \"spawn\" and .call == \"vfork\" and .pid == $me")" = 2 ] ||
+	fail "expected two vfork spawns"
+vchild=$(jq -s -r "[.[] | select(.kind == \"spawn\" and .call == \"vfork\")][0].child" "$EV")
+ev_assert ".kind == \"exec\" and .pid == $vchild" ".forked and .ppid == $me and
+	.cause == \"not_on_path\"" "the vfork child's failed exec, under its own pid"
+[ "$(ev_count ".kind == \"proc_exit\" and .pid == $me")" = 1 ] ||
+	fail "the parent's proc_exit must survive its vfork children"
+ev_assert ".kind == \"proc_exit\" and .pid == $me" '.status == 0 and .dropped == 0' \
+	"the parent's own proc_exit"
+ev_assert ".kind == \"spawn\" and .call == \"system\"" '.status == 5 and
+	.argv == ["/bin/sh","-c","exit 5"]' "system records the shell's status"
+ev_assert ".kind == \"wait\" and .call == \"pclose\"" '.status == 0' "pclose is a wait"
+ev_assert ".kind == \"wait\" and .call == \"waitpid\" and .status == 7" '.signal == 0' \
+	"fork + _exit(7) reaped with status 7"
+# chdir in the parent is not a fork child's: no event.
+[ "$(ev_count '.kind == "chdir"')" = 0 ] || fail "chdir outside a fork child was recorded"
+# Our events name the calls; the lines from the vfork child do not count in the parent's.
+lines=$(ev_count ".pid == $me")
+ev_assert ".kind == \"proc_exit\" and .pid == $me" ".events == $lines" \
+	"proc_exit counts exactly the parent's own lines"
