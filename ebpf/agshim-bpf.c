@@ -76,6 +76,19 @@ static int parse_uint(const char *s, const char *what, unsigned long long max,
 	return 0;
 }
 
+/* The shim's thresholds, so that both producers agree; 1000 ms when unset or invalid. */
+static uint64_t env_ms(const char *name)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long long ms;
+
+	if (!v || !*v)
+		return 1000;
+	ms = strtoull(v, &end, 10);
+	return *end || !ms ? 1000 : ms;
+}
+
 static int parse_args(int argc, char **argv, struct ags_opts *o)
 {
 	static const struct option longopts[] = {
@@ -100,7 +113,9 @@ static int parse_args(int argc, char **argv, struct ags_opts *o)
 	char *end;
 
 	o->mode = AGS_MODE_TGIDS;
-	o->zombie_ms = 1000;
+	o->zombie_ms = env_ms("AGSHIM_ZOMBIE_MS");
+	o->slow_connect_ms = env_ms("AGSHIM_SLOW_CONNECT_MS");
+	o->slow_dns_ms = env_ms("AGSHIM_SLOW_DNS_MS");
 	while ((c = getopt_long(argc, argv, "+o:p:c:C:d:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
