@@ -330,7 +330,7 @@ static int pin_map(struct bpf_map *m, const char *name)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/%s", AGS_PIN_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s", ags_pin_dir(), name);
 	if (bpf_map__pin(m, path)) {
 		fprintf(stderr, "agshim-bpf: failed to pin %s: %s\n", path, strerror(errno));
 		return -errno;
@@ -342,7 +342,7 @@ static int pin_link(struct bpf_link *l, const char *name)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/link_%s", AGS_PIN_DIR, name);
+	snprintf(path, sizeof(path), "%s/link_%s", ags_pin_dir(), name);
 	if (bpf_link__pin(l, path)) {
 		fprintf(stderr, "agshim-bpf: failed to pin %s: %s\n", path, strerror(errno));
 		return -errno;
@@ -357,9 +357,9 @@ int ags_bpf__pin(struct ags_bpf *b)
 	char name[64];
 	int i, err;
 
-	if (mkdir(AGS_PIN_DIR, 0700) && errno != EEXIST) {
+	if (mkdir(ags_pin_dir(), 0700) && errno != EEXIST) {
 		err = -errno;
-		fprintf(stderr, "agshim-bpf: failed to create %s: %s\n", AGS_PIN_DIR,
+		fprintf(stderr, "agshim-bpf: failed to create %s: %s\n", ags_pin_dir(),
 			strerror(-err));
 		return err;
 	}
@@ -415,8 +415,9 @@ void ags_bpf__lost(const struct ags_bpf *b, uint64_t *lost)
 int ags_pinned_lost(uint64_t *lost)
 {
 	struct agshim_bpf__bss bss;
+	char path[512];
 	__u32 zero = 0;
-	int fd = bpf_obj_get(AGS_PIN_DIR "/lost"), err = 0;
+	int fd = bpf_obj_get(ags_pin_path(path, sizeof(path), "lost")), err = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -436,6 +437,8 @@ void ags_bpf__stats_fds(const struct ags_bpf *b, int *conn_fd, int *dns_fd)
 
 void ags_pinned_stats_fds(int *conn_fd, int *dns_fd)
 {
-	*conn_fd = bpf_obj_get(AGS_PIN_DIR "/conn_stats");
-	*dns_fd = bpf_obj_get(AGS_PIN_DIR "/dns_stats");
+	char path[512];
+
+	*conn_fd = bpf_obj_get(ags_pin_path(path, sizeof(path), "conn_stats"));
+	*dns_fd = bpf_obj_get(ags_pin_path(path, sizeof(path), "dns_stats"));
 }

@@ -9,7 +9,7 @@
 
 #include "record.h"
 
-#define AGS_PIN_DIR "/sys/fs/bpf/agshim"
+#define AGS_PIN_DIR_DEFAULT "/sys/fs/bpf/agshim"
 #define AGS_MAX_PIDS 64
 #define AGS_MAX_LINKS 64
 
@@ -102,6 +102,10 @@ void ags_events_stats(int final);
 uint64_t ags_events_count(void);
 
 /* ---- sys.c: the machine around the loader ---- */
+/* Where pins go: AGSHIM_PIN_DIR, or AGS_PIN_DIR_DEFAULT. */
+const char *ags_pin_dir(void);
+/* ags_pin_dir()/name in buf; returns buf. */
+char *ags_pin_path(char *buf, size_t len, const char *name);
 /* Clear message and -errno when not root or BTF is missing; 0 when ready. */
 int ags_check_system(void);
 /* Mount tracefs (need_tracefs) and bpffs (need_bpffs) when missing, saying so. */
