@@ -2,6 +2,7 @@
 /* The children table: who this process started, zombies and children left running at exit. */
 #include "proc.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -136,12 +137,19 @@ static void emit_child(const struct slot *s, const char *state, uint64_t age_ns)
 /* 1 exited and not reaped, 0 running, -1 not our child any more (reaped elsewhere). */
 static int child_state(pid_t pid)
 {
+	int saved = errno;
 	siginfo_t si;
 	long r;
 
 	memset(&si, 0, sizeof(si));
-	/* WNOWAIT: look without reaping, so the program's own wait still sees it. */
-	r = ags_sys(SYS_waitid, P_PID, pid, (long)&si, WEXITED | WNOHANG | WNOWAIT);
+	/*
+	 * WNOWAIT: look without reaping, so the program's own wait still sees it.
+	 * The system call takes a fifth argument (struct rusage *), which must be
+	 * NULL: ags_sys passes four, and the kernel would write through whatever
+	 * the fifth register holds.
+	 */
+	r = syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT, NULL);
+	errno = saved;
 	if (r < 0)
 		return -1;
 	return si.si_pid == pid ? 1 : 0;

@@ -204,6 +204,17 @@ static void wait_event(const char *call, pid_t ret, int status)
 	ags_ev_emit(&ev);
 }
 
+/*
+ * Wait calls are often made from a SIGCHLD handler, which may interrupt this
+ * thread while it is inside the shim; the shim never calls them itself and
+ * their recording is async-signal-safe, so the re-entrancy guard does not
+ * apply: a reap is never lost to an unlucky signal.
+ */
+static int wait_traced(void)
+{
+	return (ags_state > 0 || ags_ready()) && (ags_cfg.families & AGS_FAM_PROC);
+}
+
 /* The shared tail of every wait wrapper: record, restore errno, return. */
 #define WAIT_TAIL(call, ret, status)           \
 	do {                                   \
@@ -220,7 +231,7 @@ AGS_EXPORT pid_t wait(int *wstatus)
 	int local = 0;
 	pid_t ret;
 
-	if (!ags_tracing(AGS_FAM_PROC))
+	if (!wait_traced())
 		return REAL(wait)(wstatus);
 	ret = REAL(wait)(wstatus ? wstatus : &local);
 	WAIT_TAIL("wait", ret, wstatus ? *wstatus : local);
@@ -232,7 +243,7 @@ AGS_EXPORT pid_t waitpid(pid_t pid, int *wstatus, int options)
 	int local = 0;
 	pid_t ret;
 
-	if (!ags_tracing(AGS_FAM_PROC))
+	if (!wait_traced())
 		return REAL(waitpid)(pid, wstatus, options);
 	ret = REAL(waitpid)(pid, wstatus ? wstatus : &local, options);
 	WAIT_TAIL("waitpid", ret, wstatus ? *wstatus : local);
@@ -244,7 +255,7 @@ AGS_EXPORT pid_t wait3(int *wstatus, int options, struct rusage *ru)
 	int local = 0;
 	pid_t ret;
 
-	if (!ags_tracing(AGS_FAM_PROC))
+	if (!wait_traced())
 		return REAL(wait3)(wstatus, options, ru);
 	ret = REAL(wait3)(wstatus ? wstatus : &local, options, ru);
 	WAIT_TAIL("wait3", ret, wstatus ? *wstatus : local);
@@ -256,7 +267,7 @@ AGS_EXPORT pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *ru)
 	int local = 0;
 	pid_t ret;
 
-	if (!ags_tracing(AGS_FAM_PROC))
+	if (!wait_traced())
 		return REAL(wait4)(pid, wstatus, options, ru);
 	ret = REAL(wait4)(pid, wstatus ? wstatus : &local, options, ru);
 	WAIT_TAIL("wait4", ret, wstatus ? *wstatus : local);
@@ -267,7 +278,7 @@ AGS_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *infop, int options)
 {
 	int ret, status;
 
-	if (!ags_tracing(AGS_FAM_PROC) || !infop || (options & WNOWAIT))
+	if (!wait_traced() || !infop || (options & WNOWAIT))
 		return REAL(waitid)(idtype, id, infop, options);
 	ret = REAL(waitid)(idtype, id, infop, options);
 	if (ret != 0 || infop->si_pid == 0)
