@@ -55,8 +55,9 @@ static void connect_ev(struct text *t, int64_t ts_ms, int port, const char *err,
 
 static void sock_ev(struct text *t, int64_t ts_ms, int port, const char *what, const char *extra)
 {
-	add(t, "{\"v\":1,\"ts_ns\":%lld,\"kind\":\"sock\",\"pid\":100,\"fd\":20," EP
-	       ",\"port\":%d,\"what\":\"%s\",\"life_ns\":1000000%s}",
+	add(t,
+	    "{\"v\":1,\"ts_ns\":%lld,\"kind\":\"sock\",\"pid\":100,\"fd\":20," EP
+	    ",\"port\":%d,\"what\":\"%s\",\"life_ns\":1000000%s}",
 	    (long long)ts_ms * 1000000, port, what, extra ? extra : "");
 }
 
@@ -232,10 +233,10 @@ static void test_connection_leak(void **state)
 	report_free(r);
 }
 
-#define RESOLVER(ndots)                                                                     \
+#define RESOLVER(ndots)                                                                      \
 	"\"resolver\":{\"nameservers\":[\"127.0.0.1\"],\"nameservers_listed\":1,\"search\":" \
-	"[\"default.svc.cluster.local\",\"svc.cluster.local\",\"cluster.local\"],\"ndots\":" \
-	#ndots ",\"timeout_s\":5,\"attempts\":2}"
+	"[\"default.svc.cluster.local\",\"svc.cluster.local\",\"cluster.local\"],"           \
+	"\"ndots\":" #ndots ",\"timeout_s\":5,\"attempts\":2}"
 
 static void test_dns(void **state)
 {
@@ -265,7 +266,8 @@ static void test_dns(void **state)
 	for (size_t i = 0; i < report_nfindings(r); i++) {
 		struct finding *g = report_finding_at(r, i);
 
-		if (!strcmp(finding_id(g), "dns.no_answer") && !strcmp(finding_key(g), "db.internal"))
+		if (!strcmp(finding_id(g), "dns.no_answer") &&
+		    !strcmp(finding_key(g), "db.internal"))
 			assert_string_equal(json_string_value(evid(g, "pattern")), "fast_failure");
 	}
 	f = get(r, "dns.name_not_found");

@@ -118,8 +118,9 @@ static void test_event_object(void **state)
 	assert_non_null(o);
 	res = json_object_get(o, "resolver");
 	assert_int_equal(json_integer_value(json_object_get(res, "ndots")), 5);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(res, "nameservers"), 0)),
-			    "127.0.0.1");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(res, "nameservers"), 0)),
+		"127.0.0.1");
 	assert_string_equal(json_string_value(json_object_get(res, "nsswitch_hosts")), "files dns");
 	json_decref(o);
 	assert_string_equal(ags_eai_name(EAI_AGAIN), "EAI_AGAIN");
@@ -130,8 +131,8 @@ static void test_event_object(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_kubernetes),
-		cmocka_unit_test(test_edge_cases),	 cmocka_unit_test(test_nsswitch),
+		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_kubernetes),
+		cmocka_unit_test(test_edge_cases),   cmocka_unit_test(test_nsswitch),
 		cmocka_unit_test(test_event_object),
 	};
 
