@@ -48,7 +48,8 @@ static void usage(FILE *f)
 		"  -d, --duration S     stop after S seconds (default: when the traced\n"
 		"                       processes are gone, or on SIGINT/SIGTERM)\n"
 		"      --pin            leave the programs attached, pinned under %s,\n"
-		"                       and exit; read with --read, remove with detach\n"
+		"                       and exit (AGSHIM_PIN_DIR overrides the place); read with\n"
+		"                       --read, remove with detach\n"
 		"      --read           consume the pinned ring buffer\n"
 		"      --zombie-ms MS   an exited child unreaped this long is a zombie (1000)\n"
 		"      --no-dns         no getaddrinfo uprobes\n"
@@ -57,7 +58,7 @@ static void usage(FILE *f)
 		"      --all            trace every process (benchmarks)\n"
 		"  -v, --verbose        show libbpf's own log (-vv: its debug log too)\n"
 		"  -h, --help           this text\n",
-		AGS_PIN_DIR);
+		AGS_PIN_DIR_DEFAULT);
 }
 
 enum { OPT_PIN = 256, OPT_READ, OPT_ZOMBIE, OPT_NO_DNS, OPT_NO_FD, OPT_RB, OPT_ALL };
@@ -74,6 +75,19 @@ static int parse_uint(const char *s, const char *what, unsigned long long max,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* The shim's thresholds, so that both producers agree; 1000 ms when unset or invalid. */
+static uint64_t env_ms(const char *name)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long long ms;
+
+	if (!v || !*v)
+		return 1000;
+	ms = strtoull(v, &end, 10);
+	return *end || !ms ? 1000 : ms;
 }
 
 static int parse_args(int argc, char **argv, struct ags_opts *o)
@@ -100,7 +114,9 @@ static int parse_args(int argc, char **argv, struct ags_opts *o)
 	char *end;
 
 	o->mode = AGS_MODE_TGIDS;
-	o->zombie_ms = 1000;
+	o->zombie_ms = env_ms("AGSHIM_ZOMBIE_MS");
+	o->slow_connect_ms = env_ms("AGSHIM_SLOW_CONNECT_MS");
+	o->slow_dns_ms = env_ms("AGSHIM_SLOW_DNS_MS");
 	while ((c = getopt_long(argc, argv, "+o:p:c:C:d:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
@@ -315,7 +331,7 @@ static int cmd_detach(void)
 	n = ags_unpin_all();
 	if (n < 0)
 		return 1;
-	fprintf(stderr, "agshim-bpf: removed %d pins under %s\n", n, AGS_PIN_DIR);
+	fprintf(stderr, "agshim-bpf: removed %d pins under %s\n", n, ags_pin_dir());
 	return 0;
 }
 
@@ -323,14 +339,15 @@ static int cmd_read(const struct ags_opts *o)
 {
 	struct ring_buffer *rb;
 	int fd, out, status = 0;
+	char path[512];
 
 	ags_ensure_mounts(0, 1);
-	fd = bpf_obj_get(AGS_PIN_DIR "/events");
+	fd = bpf_obj_get(ags_pin_path(path, sizeof(path), "events"));
 	if (fd < 0) {
 		fprintf(stderr,
 			"agshim-bpf: nothing pinned under %s (%s): run attach --pin "
 			"first\n",
-			AGS_PIN_DIR, strerror(errno));
+			ags_pin_dir(), strerror(errno));
 		return 1;
 	}
 	out = open_out(o->out);
@@ -379,9 +396,9 @@ int main(int argc, char **argv)
 
 	/* Mounts, and no second set of pins on top of the first. */
 	ags_ensure_mounts(1, o.pin);
-	if (o.pin && !access(AGS_PIN_DIR "/events", F_OK)) {
+	if (o.pin && !access(ags_pin_path(libc, sizeof(libc), "events"), F_OK)) {
 		fprintf(stderr, "agshim-bpf: %s is in use: run 'agshim detach' first\n",
-			AGS_PIN_DIR);
+			ags_pin_dir());
 		return 1;
 	}
 
@@ -430,7 +447,7 @@ int main(int argc, char **argv)
 				"agshim-bpf: %d programs attached and pinned under %s; "
 				"'agshim attach --read' reads them, 'agshim detach' "
 				"removes them\n",
-				b.nlinks, AGS_PIN_DIR);
+				b.nlinks, ags_pin_dir());
 		goto cleanup;
 	}
 

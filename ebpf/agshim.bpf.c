@@ -3,6 +3,7 @@
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -10,14 +11,19 @@
 
 #define EMFILE 24
 #define ENFILE 23
+#define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
 #define EXIT_ZOMBIE 0x20
+#define EINPROGRESS 115
+#define O_NONBLOCK 04000
 
 /* Set by the loader before load (see ags_configure in loader.c). */
 const volatile __u32 targ_mode = AGS_MODE_TGIDS;
 const volatile __u64 targ_cgid = 0;
 const volatile __u32 targ_cglevel = 0;
+const volatile __u64 targ_slow_connect_ns = 1000000000ULL;
+const volatile __u64 targ_slow_dns_ns = 1000000000ULL;
 
 /* Records that found the ring buffer full, by record type; the loader reports them. */
 __u64 lost_cnt[AGS_REC__COUNT] = {};
@@ -67,6 +73,20 @@ struct {
 	__type(value, struct ags_rec_tcp);
 } handshakes SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AGS_STATS_MAX);
+	__type(key, struct ags_conn_key);
+	__type(value, struct ags_stats);
+} conn_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AGS_STATS_MAX);
+	__type(key, struct ags_dns_key);
+	__type(value, struct ags_stats);
+} dns_stats SEC(".maps");
+
 struct gai_call {
 	__u64 ts_ns;
 	__u64 node;
@@ -82,6 +102,7 @@ struct {
 } gais SEC(".maps");
 
 static const struct ags_rec_exec empty_exec = {};
+static const struct ags_stats empty_stats = {};
 static const struct ags_rec_connect empty_conn = {};
 
 /* The cgroup2 ancestor of task at targ_cglevel is the target. */
@@ -149,6 +170,99 @@ static __always_inline void output(void *rec, __u64 size, __u32 type)
 {
 	if (bpf_ringbuf_output(&events, rec, size, 0) && type < AGS_REC__COUNT)
 		__sync_fetch_and_add(&lost_cnt[type], 1);
+}
+
+static __always_inline __u32 hist_slot(__u64 dur_ns)
+{
+	__u64 us = dur_ns / 1000;
+	__u32 slot = 0;
+
+	if (!us)
+		return 0;
+	/* floor(log2(us)) + 1, capped at the last slot. */
+	if (us >> 16) {
+		slot += 16;
+		us >>= 16;
+	}
+	if (us >> 8) {
+		slot += 8;
+		us >>= 8;
+	}
+	if (us >> 4) {
+		slot += 4;
+		us >>= 4;
+	}
+	if (us >> 2) {
+		slot += 2;
+		us >>= 2;
+	}
+	if (us >> 1)
+		slot += 1;
+	slot += 1;
+	return slot < AGS_HIST_SLOTS ? slot : AGS_HIST_SLOTS - 1;
+}
+
+/*
+ * Count one outcome in s; returns true when it is also worth a record of its own: one of
+ * the first plain successes, or a notable one (failed or slow) within the budget.
+ */
+static __always_inline bool account(struct ags_stats *s, bool ok, __u64 dur_ns, __u64 slow_ns,
+				    __u64 plain_budget, __u64 notable_budget)
+{
+	bool notable = !ok || dur_ns >= slow_ns;
+
+	__sync_fetch_and_add(&s->calls, 1);
+	if (ok) {
+		__sync_fetch_and_add(&s->ok, 1);
+		__sync_fetch_and_add(&s->hist_us_log2[hist_slot(dur_ns) & (AGS_HIST_SLOTS - 1)], 1);
+	} else {
+		__sync_fetch_and_add(&s->failed, 1);
+	}
+	__sync_fetch_and_add(&s->dur_sum_ns, dur_ns);
+	if (dur_ns > s->dur_max_ns)
+		s->dur_max_ns = dur_ns;
+	if (notable) {
+		if (s->notable_sent < notable_budget) {
+			__sync_fetch_and_add(&s->notable_sent, 1);
+			return true;
+		}
+		__sync_fetch_and_add(&s->suppressed, 1);
+		return false;
+	}
+	if (s->plain_sent < plain_budget) {
+		__sync_fetch_and_add(&s->plain_sent, 1);
+		return true;
+	}
+	__sync_fetch_and_add(&s->aggregated, 1);
+	return false;
+}
+
+static __always_inline struct ags_stats *stats_of(void *map, const void *key)
+{
+	struct ags_stats *s = bpf_map_lookup_elem(map, key);
+
+	if (s)
+		return s;
+	bpf_map_update_elem(map, key, &empty_stats, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* A connect's outcome: counted per endpoint; true when it gets its own record. */
+static __always_inline bool connect_account(__u32 tgid, __u16 family, __u16 port, const __u8 *addr,
+					    bool ok, __u64 dur_ns)
+{
+	struct ags_conn_key k = {};
+	struct ags_stats *s;
+
+	k.tgid = tgid;
+	k.family = family;
+	k.port = port;
+	bpf_probe_read_kernel(k.addr, sizeof(k.addr), addr);
+	s = stats_of(&conn_stats, &k);
+	if (!s)
+		return true;
+	return account(s, ok, dur_ns, targ_slow_connect_ns, AGS_PLAIN_LINES,
+		       family == AF_UNIX ? AGS_UNIX_NOTABLE : AGS_NOTABLE_LINES);
 }
 
 /* ---- processes ---- */
@@ -408,15 +522,34 @@ int ags_connect_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ags_rec_connect *c = bpf_map_lookup_elem(&conns, &tid);
+	__u16 family, port = 0;
+	__u8 addr[16] = {};
 	__u64 t0;
 
 	if (!c)
 		return 0;
+	/* A non-blocking TCP connect in progress: its handshake will say how it ended. */
+	if (ctx->ret == -EINPROGRESS && c->nb)
+		goto out;
+	if (c->skaddr)
+		bpf_map_delete_elem(&handshakes, &c->skaddr);
 	t0 = c->hdr.ts_ns;
 	fill_hdr(&c->hdr, AGS_REC_CONNECT);
 	c->dur_ns = c->hdr.ts_ns - t0;
 	c->ret = (__s32)ctx->ret;
-	output(c, sizeof(*c), AGS_REC_CONNECT);
+	family = *(__u16 *)c->sa;
+	if (family == AF_INET) {
+		port = bpf_ntohs(*(__u16 *)&c->sa[2]);
+		__builtin_memcpy(addr, &c->sa[4], 4);
+	} else if (family == AF_INET6) {
+		port = bpf_ntohs(*(__u16 *)&c->sa[2]);
+		__builtin_memcpy(addr, &c->sa[8], 16);
+	} else {
+		__builtin_memcpy(addr, &c->sa[2], 16);
+	}
+	if (connect_account(c->hdr.pid, family, port, addr, c->ret == 0, c->dur_ns))
+		output(c, sizeof(*c), AGS_REC_CONNECT);
+out:
 	bpf_map_delete_elem(&conns, &tid);
 	return 0;
 }
@@ -427,6 +560,7 @@ int ags_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	__u64 sk = (__u64)ctx->skaddr;
 	struct ags_rec_connect *c;
 	struct ags_rec_tcp *t, *e;
+	struct sock *sock;
 	__u32 tid;
 
 	if (ctx->protocol != IPPROTO_TCP)
@@ -438,6 +572,11 @@ int ags_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		if (!c)
 			return 0;
 		c->skaddr = sk;
+		/* A blocking connect's syscall exit has the outcome; only O_NONBLOCK needs this. */
+		sock = (struct sock *)ctx->skaddr;
+		if (!(BPF_CORE_READ(sock, sk_socket, file, f_flags) & O_NONBLOCK))
+			return 0;
+		c->nb = 1;
 		bpf_map_update_elem(&handshakes, &sk, &(struct ags_rec_tcp){}, BPF_ANY);
 		t = bpf_map_lookup_elem(&handshakes, &sk);
 		if (!t)
@@ -447,6 +586,7 @@ int ags_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		t->family = ctx->family;
 		t->sport = ctx->sport;
 		t->dport = ctx->dport;
+		t->fd = c->fd;
 		if (ctx->family == AF_INET6)
 			bpf_probe_read_kernel(t->daddr, 16, ctx->daddr_v6);
 		else
@@ -459,12 +599,15 @@ int ags_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	t = bpf_map_lookup_elem(&handshakes, &sk);
 	if (!t)
 		return 0;
-	e = reserve(sizeof(*e), AGS_REC_TCP);
-	if (e) {
-		__builtin_memcpy(e, t, sizeof(*e));
-		e->lat_ns = bpf_ktime_get_ns() - t->hdr.ts_ns;
-		e->newstate = ctx->newstate;
-		bpf_ringbuf_submit(e, 0);
+	t->lat_ns = bpf_ktime_get_ns() - t->hdr.ts_ns;
+	t->newstate = ctx->newstate;
+	if (connect_account(t->hdr.pid, t->family, t->dport, t->daddr,
+			    ctx->newstate == TCP_ESTABLISHED, t->lat_ns)) {
+		e = reserve(sizeof(*e), AGS_REC_TCP);
+		if (e) {
+			__builtin_memcpy(e, t, sizeof(*e));
+			bpf_ringbuf_submit(e, 0);
+		}
 	}
 	bpf_map_delete_elem(&handshakes, &sk);
 	return 0;
@@ -518,10 +661,19 @@ int BPF_KRETPROBE(ags_gai_exit, int rc)
 	struct gai_call *call = bpf_map_lookup_elem(&gais, &tid);
 	struct gai_addrinfo ai;
 	struct ags_rec_dns *e;
-	__u64 p = 0;
+	struct ags_dns_key k;
+	struct ags_stats *s;
+	__u64 p = 0, dur;
 
 	if (!call)
 		return 0;
+	__builtin_memset(&k, 0, sizeof(k));
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_probe_read_user_str(k.host, sizeof(k.host), (void *)call->node);
+	dur = bpf_ktime_get_ns() - call->ts_ns;
+	s = stats_of(&dns_stats, &k);
+	if (s && !account(s, rc == 0, dur, targ_slow_dns_ns, AGS_DNS_PLAIN, AGS_DNS_NOTABLE))
+		goto out;
 	e = reserve(sizeof(*e), AGS_REC_DNS);
 	if (!e)
 		goto out;

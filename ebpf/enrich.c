@@ -98,6 +98,29 @@ void ags_enrich_sockaddr(json_t *ev, const uint8_t *sa, uint32_t len)
 	}
 }
 
+void ags_enrich_inet(json_t *ev, int family, const uint8_t *addr, int port)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	json_object_set_new(ev, AGS_K_FAMILY, json_string(family == AF_INET6 ? "inet6" : "inet"));
+	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, sizeof(buf));
+	json_object_set_new(ev, AGS_K_ADDR, json_string(buf));
+	json_object_set_new(ev, AGS_K_PORT, json_integer(port));
+}
+
+void ags_enrich_endpoint(json_t *ev, const struct ags_conn_key *k)
+{
+	if (k->family == AF_INET || k->family == AF_INET6) {
+		ags_enrich_inet(ev, k->family, k->addr, k->port);
+		return;
+	}
+	json_object_set_new(ev, AGS_K_FAMILY, json_string(k->family == AF_UNIX ? "unix" : "other"));
+	if (k->family == AF_UNIX)
+		json_object_set_new(ev, AGS_K_ADDR,
+				    json_stringn_nocheck((const char *)k->addr,
+							 strnlen((const char *)k->addr, 16)));
+}
+
 void ags_enrich_dns_addrs(json_t *ev, const struct ags_rec_dns *d)
 {
 	char buf[INET6_ADDRSTRLEN];
@@ -180,7 +203,7 @@ void ags_enrich_fds(json_t *ev, pid_t pid)
 		buf[n] = '\0';
 		p = strstr(buf, "Max open files");
 		if (p && sscanf(p, "Max open files %ld", &nfds) == 1)
-			json_object_set_new(ev, AGS_K_FD_LIMIT, json_integer(nfds));
+			json_object_set_new(ev, AGS_K_LIMIT, json_integer(nfds));
 	}
 }
 

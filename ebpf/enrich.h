@@ -26,6 +26,10 @@ const char *ags_eai_name(int rc);
 
 /* family, addr and port (or the unix path) of a sockaddr of len bytes. */
 void ags_enrich_sockaddr(json_t *ev, const uint8_t *sa, uint32_t len);
+/* family, addr and port of an IPv4 or IPv6 address. */
+void ags_enrich_inet(json_t *ev, int family, const uint8_t *addr, int port);
+/* The endpoint keys of a stats key (a unix path is cut at 16 bytes). */
+void ags_enrich_endpoint(json_t *ev, const struct ags_conn_key *k);
 /* naddr and addrs of a getaddrinfo answer, duplicates folded. */
 void ags_enrich_dns_addrs(json_t *ev, const struct ags_rec_dns *d);
 /* exe, argv and argc of a process that existed before the attach, from /proc. */

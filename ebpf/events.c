@@ -9,13 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "agshim/event.h"
 #include "enrich.h"
 
 #define PROCS_CAP (1 << 16) /* power of two */
-#define PENDING_CAP 4096
-#define PENDING_TTL_NS (2 * 1000000000ULL)
-#define EINPROGRESS_NEG (-115)
+#define SEEN_CAP 4096
+#define STATS_EVERY_NS (10 * 1000000000ULL)
 #define TCP_ESTABLISHED 1
 
 /* What the loader knows about one traced process. */
@@ -28,17 +29,7 @@ struct proc {
 	uint64_t exit_ns; /* monotonic */
 	uint64_t start_ns;
 	char comm[AGS_COMM_LEN];
-};
-
-/* A connect that returned EINPROGRESS, or a handshake seen before its syscall. */
-struct pending {
-	uint64_t skaddr;
-	uint64_t seen_ns;
-	int is_tcp;
-	union {
-		struct ags_rec_connect c;
-		struct ags_rec_tcp t;
-	} r;
+	int libc_known; /* its libc has system-wide probes */
 };
 
 static struct {
@@ -52,8 +43,13 @@ static struct {
 	int alive;
 	int unreaped;
 	struct proc procs[PROCS_CAP];
-	struct pending pend[PENDING_CAP];
-	int npend;
+	int conn_fd, dns_fd; /* the stats maps */
+	struct seen {
+		uint8_t key[sizeof(struct ags_dns_key)];
+		uint64_t calls;
+	} seen[SEEN_CAP];
+	int nseen;
+	uint64_t last_stats_ms;
 } st;
 
 static uint64_t mono_ns(void)
@@ -249,7 +245,7 @@ static void on_exec(const struct ags_rec_exec *e)
 static void on_fork(const struct ags_rec_proc *r)
 {
 	json_t *ev = ags_jev_new(&r->hdr, AGS_KIND_SPAWN, "fork");
-	struct proc *c = proc_add((pid_t)r->child, (pid_t)r->hdr.pid);
+	struct proc *c = proc_add((pid_t)r->child, (pid_t)r->hdr.pid), *p;
 	char libc[4096];
 
 	if (c)
@@ -258,9 +254,16 @@ static void on_fork(const struct ags_rec_proc *r)
 	json_object_set_new(ev, AGS_K_RET, json_integer(r->child));
 	json_object_set_new(ev, AGS_K_CHILD, json_integer(r->child));
 	ags_jev_emit(ev);
-	/* Uprobes are per process: follow the child with its parent's libc. */
-	if (st.follow_dns && !ags_libc_of((pid_t)r->hdr.pid, libc, sizeof(libc)))
-		ags_bpf__attach_dns(st.bpf, (pid_t)r->child, libc);
+	/* The parent's libc gets system-wide probes once, so its children are covered. */
+	p = proc_find((pid_t)r->hdr.pid);
+	if (st.follow_dns && p && !p->libc_known &&
+	    !ags_libc_of((pid_t)r->hdr.pid, libc, sizeof(libc)))
+		ags_bpf__dns_wide(st.bpf, libc);
+	if (p)
+		p->libc_known = 1;
+	c = proc_find((pid_t)r->child);
+	if (c && p)
+		c->libc_known = 1;
 }
 
 static void exit_status(json_t *ev, uint32_t code)
@@ -418,13 +421,14 @@ static void emit_connect(const struct ags_rec_connect *c)
 	ags_jev_emit(ev);
 }
 
-static void emit_handshake(const struct ags_rec_connect *c, const struct ags_rec_tcp *t)
+static void on_tcp(const struct ags_rec_tcp *t)
 {
-	json_t *ev = ags_jev_new(&c->hdr, AGS_KIND_CONNECT, "connect");
+	json_t *ev = ags_jev_new(&t->hdr, AGS_KIND_CONNECT, "connect");
 	int ok = t->newstate == TCP_ESTABLISHED;
 	int err = t->error ? t->error : (ok ? 0 : ECONNREFUSED);
 
-	connect_common(ev, c);
+	json_object_set_new(ev, AGS_K_FD, json_integer(t->fd));
+	ags_enrich_inet(ev, t->family, t->daddr, t->dport);
 	json_object_set_new(ev, AGS_K_NONBLOCK, json_integer(1));
 	json_object_set_new(ev, AGS_K_VIA, json_string("tcp_state"));
 	json_object_set_new(ev, AGS_K_RET, json_integer(ok ? 0 : -1));
@@ -433,65 +437,10 @@ static void emit_handshake(const struct ags_rec_connect *c, const struct ags_rec
 	ags_jev_emit(ev);
 }
 
-static struct pending *pend_take(uint64_t skaddr, int is_tcp)
-{
-	int i;
-
-	for (i = 0; i < st.npend; i++)
-		if (st.pend[i].skaddr == skaddr && st.pend[i].is_tcp == is_tcp)
-			return &st.pend[i];
-	return NULL;
-}
-
-static void pend_drop(struct pending *p)
-{
-	*p = st.pend[--st.npend];
-}
-
-static void pend_put(uint64_t skaddr, int is_tcp, const void *rec, size_t size)
-{
-	struct pending *p;
-
-	if (st.npend == PENDING_CAP)
-		pend_drop(&st.pend[0]);
-	p = &st.pend[st.npend++];
-	p->skaddr = skaddr;
-	p->is_tcp = is_tcp;
-	p->seen_ns = mono_ns();
-	memcpy(&p->r, rec, size);
-}
-
 static void on_connect(const struct ags_rec_connect *c)
 {
-	struct pending *t = c->skaddr ? pend_take(c->skaddr, 1) : NULL;
-
 	ags_exec_fail_flush((pid_t)c->hdr.pid);
-	if (c->ret != EINPROGRESS_NEG || !c->skaddr) {
-		/* A blocking call: the syscall's result is the outcome. */
-		if (t)
-			pend_drop(t);
-		emit_connect(c);
-		return;
-	}
-	if (t) {
-		emit_handshake(c, &t->r.t);
-		pend_drop(t);
-		return;
-	}
-	pend_put(c->skaddr, 0, c, sizeof(*c));
-}
-
-static void on_tcp(const struct ags_rec_tcp *t)
-{
-	struct pending *c = pend_take(t->skaddr, 0);
-
-	if (!c) {
-		/* The handshake ended before connect(2) returned: wait for the syscall. */
-		pend_put(t->skaddr, 1, t, sizeof(*t));
-		return;
-	}
-	emit_handshake(&c->r.c, t);
-	pend_drop(c);
+	emit_connect(c);
 }
 
 /* ---- DNS, fd exhaustion, OOM ---- */
@@ -608,7 +557,6 @@ void ags_events_tick(const uint64_t *lost)
 {
 	uint64_t now = mono_ns();
 	unsigned i;
-	int j;
 
 	if (st.unreaped) {
 		for (i = 0; i < PROCS_CAP; i++) {
@@ -619,13 +567,9 @@ void ags_events_tick(const uint64_t *lost)
 				emit_zombie(p, now);
 		}
 	}
-	/* A pending connect whose handshake never came is written as it returned. */
-	for (j = st.npend - 1; j >= 0; j--) {
-		if (now - st.pend[j].seen_ns < PENDING_TTL_NS)
-			continue;
-		if (!st.pend[j].is_tcp)
-			emit_connect(&st.pend[j].r.c);
-		pend_drop(&st.pend[j]);
+	if (now - st.last_stats_ms >= STATS_EVERY_NS) {
+		ags_events_stats(0);
+		st.last_stats_ms = now;
 	}
 	ags_exec_fail_tick(now);
 	if (lost)
@@ -634,14 +578,102 @@ void ags_events_tick(const uint64_t *lost)
 
 void ags_events_flush(const uint64_t *lost)
 {
-	int j;
-
 	ags_events_tick(lost);
 	ags_exec_fail_flush(0);
-	for (j = st.npend - 1; j >= 0; j--) {
-		if (!st.pend[j].is_tcp)
-			emit_connect(&st.pend[j].r.c);
-		pend_drop(&st.pend[j]);
+	ags_events_stats(1);
+}
+
+/* The seen-count of a stats key, so that only changed keys are written. */
+static struct seen *seen_of(const void *key, size_t len)
+{
+	int i;
+
+	for (i = 0; i < st.nseen; i++)
+		if (!memcmp(st.seen[i].key, key, len))
+			return &st.seen[i];
+	if (st.nseen == SEEN_CAP)
+		return NULL;
+	memset(&st.seen[st.nseen], 0, sizeof(st.seen[0]));
+	memcpy(st.seen[st.nseen].key, key, len);
+	return &st.seen[st.nseen++];
+}
+
+static void stats_common(json_t *ev, const struct ags_stats *v, int final)
+{
+	json_t *h = json_array();
+	int i, last = 0;
+
+	json_object_set_new(ev, AGS_K_FAILED, json_integer((json_int_t)v->failed));
+	json_object_set_new(ev, AGS_K_AGGREGATED, json_integer((json_int_t)v->aggregated));
+	json_object_set_new(ev, AGS_K_SUPPRESSED, json_integer((json_int_t)v->suppressed));
+	json_object_set_new(ev, AGS_K_DUR_SUM, json_integer((json_int_t)v->dur_sum_ns));
+	json_object_set_new(ev, AGS_K_DUR_MAX, json_integer((json_int_t)v->dur_max_ns));
+	for (i = 0; i < AGS_HIST_SLOTS; i++)
+		if (v->hist_us_log2[i])
+			last = i + 1;
+	for (i = 0; i < last; i++)
+		json_array_append_new(h, json_integer(v->hist_us_log2[i]));
+	json_object_set_new(ev, AGS_K_HIST, h);
+	if (final)
+		json_object_set_new(ev, AGS_K_FINAL, json_integer(1));
+}
+
+static void stats_hdr(struct ags_rec_hdr *h, uint32_t tgid)
+{
+	struct proc *p = proc_find((pid_t)tgid);
+
+	memset(h, 0, sizeof(*h));
+	h->pid = h->tid = tgid;
+	h->ts_ns = mono_ns();
+	if (p) {
+		h->ppid = (uint32_t)p->ppid;
+		memcpy(h->comm, p->comm, sizeof(h->comm));
+	}
+}
+
+void ags_events_stats(int final)
+{
+	struct ags_conn_key ck, *cprev = NULL;
+	struct ags_dns_key dk, *dprev = NULL;
+	struct ags_rec_hdr h;
+	struct ags_stats v;
+	struct seen *seen;
+	json_t *ev;
+
+	while (st.conn_fd >= 0 && !bpf_map_get_next_key(st.conn_fd, cprev, &ck)) {
+		cprev = &ck;
+		if (bpf_map_lookup_elem(st.conn_fd, &ck, &v))
+			continue;
+		seen = seen_of(&ck, sizeof(ck));
+		if (seen && seen->calls == v.calls && !final)
+			continue;
+		if (seen)
+			seen->calls = v.calls;
+		stats_hdr(&h, ck.tgid);
+		ev = ags_jev_new(&h, AGS_KIND_NET_STATS, NULL);
+		ags_enrich_endpoint(ev, &ck);
+		json_object_set_new(ev, AGS_K_CONNECTS, json_integer((json_int_t)v.calls));
+		json_object_set_new(ev, AGS_K_OK, json_integer((json_int_t)v.ok));
+		stats_common(ev, &v, final);
+		ags_jev_emit(ev);
+	}
+	while (st.dns_fd >= 0 && !bpf_map_get_next_key(st.dns_fd, dprev, &dk)) {
+		dprev = &dk;
+		if (bpf_map_lookup_elem(st.dns_fd, &dk, &v))
+			continue;
+		seen = seen_of(&dk, sizeof(dk));
+		if (seen && seen->calls == v.calls && !final)
+			continue;
+		if (seen)
+			seen->calls = v.calls;
+		stats_hdr(&h, dk.tgid);
+		ev = ags_jev_new(&h, AGS_KIND_DNS_STATS, NULL);
+		json_object_set_new(
+			ev, AGS_K_HOST,
+			json_stringn_nocheck(dk.host, strnlen(dk.host, sizeof(dk.host))));
+		json_object_set_new(ev, AGS_K_LOOKUPS, json_integer((json_int_t)v.calls));
+		stats_common(ev, &v, final);
+		ags_jev_emit(ev);
 	}
 }
 
@@ -652,4 +684,10 @@ void ags_events_init(int fd, uint64_t zombie_ms, struct ags_bpf *b, int follow_d
 	st.clock_off = ags_clock_offset_ns();
 	st.bpf = b;
 	st.follow_dns = follow_dns;
+	st.conn_fd = st.dns_fd = -1;
+	if (b)
+		ags_bpf__stats_fds(b, &st.conn_fd, &st.dns_fd);
+	else
+		ags_pinned_stats_fds(&st.conn_fd, &st.dns_fd);
+	st.last_stats_ms = mono_ns();
 }

@@ -128,6 +128,8 @@ static int open_load_once(struct ags_bpf *b, const struct ags_opts *o, char disa
 	b->skel->rodata->targ_mode = (__u32)o->mode;
 	b->skel->rodata->targ_cgid = o->cgid;
 	b->skel->rodata->targ_cglevel = (__u32)o->cglevel;
+	b->skel->rodata->targ_slow_connect_ns = o->slow_connect_ms * 1000000ULL;
+	b->skel->rodata->targ_slow_dns_ns = o->slow_dns_ms * 1000000ULL;
 	if (o->ringbuf_kb)
 		bpf_map__set_max_entries(b->skel->maps.events, o->ringbuf_kb * 1024);
 	bpf_object__for_each_program(p, b->skel->obj)
@@ -287,6 +289,28 @@ int ags_bpf__attach_dns(struct ags_bpf *b, pid_t pid, const char *libc)
 	return 0;
 }
 
+int ags_bpf__dns_wide(struct ags_bpf *b, const char *libc)
+{
+	static char done[8][4096];
+	static int ndone;
+	int i, err;
+
+	for (i = 0; i < ndone; i++)
+		if (!strcmp(done[i], libc))
+			return 0;
+	if (ndone == 8)
+		return -ENOSPC;
+	/* One probe pair for every user of this libc; the programs filter on the targets. */
+	err = ags_bpf__attach_dns(b, -1, libc);
+	if (err)
+		return err;
+	snprintf(done[ndone++], sizeof(done[0]), "%s", libc);
+	for (i = ndns - 1; i >= 0; i--)
+		if (dns[i].pid > 0)
+			ags_bpf__detach_dns(b, dns[i].pid);
+	return 0;
+}
+
 void ags_bpf__detach_dns(struct ags_bpf *b, pid_t pid)
 {
 	int i;
@@ -306,7 +330,7 @@ static int pin_map(struct bpf_map *m, const char *name)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/%s", AGS_PIN_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s", ags_pin_dir(), name);
 	if (bpf_map__pin(m, path)) {
 		fprintf(stderr, "agshim-bpf: failed to pin %s: %s\n", path, strerror(errno));
 		return -errno;
@@ -318,7 +342,7 @@ static int pin_link(struct bpf_link *l, const char *name)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/link_%s", AGS_PIN_DIR, name);
+	snprintf(path, sizeof(path), "%s/link_%s", ags_pin_dir(), name);
 	if (bpf_link__pin(l, path)) {
 		fprintf(stderr, "agshim-bpf: failed to pin %s: %s\n", path, strerror(errno));
 		return -errno;
@@ -333,9 +357,9 @@ int ags_bpf__pin(struct ags_bpf *b)
 	char name[64];
 	int i, err;
 
-	if (mkdir(AGS_PIN_DIR, 0700) && errno != EEXIST) {
+	if (mkdir(ags_pin_dir(), 0700) && errno != EEXIST) {
 		err = -errno;
-		fprintf(stderr, "agshim-bpf: failed to create %s: %s\n", AGS_PIN_DIR,
+		fprintf(stderr, "agshim-bpf: failed to create %s: %s\n", ags_pin_dir(),
 			strerror(-err));
 		return err;
 	}
@@ -344,6 +368,10 @@ int ags_bpf__pin(struct ags_bpf *b)
 		err = pin_map(b->skel->maps.targets, "targets");
 	if (!err)
 		err = pin_map(b->skel->maps.bss, "lost");
+	if (!err)
+		err = pin_map(b->skel->maps.conn_stats, "conn_stats");
+	if (!err)
+		err = pin_map(b->skel->maps.dns_stats, "dns_stats");
 	for (i = 0; !err && i < b->nlinks; i++)
 		err = pin_link(b->links[i], b->link_names[i]);
 	for (i = 0; !err && i < ndns; i++) {
@@ -387,8 +415,9 @@ void ags_bpf__lost(const struct ags_bpf *b, uint64_t *lost)
 int ags_pinned_lost(uint64_t *lost)
 {
 	struct agshim_bpf__bss bss;
+	char path[512];
 	__u32 zero = 0;
-	int fd = bpf_obj_get(AGS_PIN_DIR "/lost"), err = 0;
+	int fd = bpf_obj_get(ags_pin_path(path, sizeof(path), "lost")), err = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -398,4 +427,18 @@ int ags_pinned_lost(uint64_t *lost)
 		memcpy(lost, bss.lost_cnt, sizeof(uint64_t) * AGS_REC__COUNT);
 	close(fd);
 	return err;
+}
+
+void ags_bpf__stats_fds(const struct ags_bpf *b, int *conn_fd, int *dns_fd)
+{
+	*conn_fd = bpf_map__fd(b->skel->maps.conn_stats);
+	*dns_fd = bpf_map__fd(b->skel->maps.dns_stats);
+}
+
+void ags_pinned_stats_fds(int *conn_fd, int *dns_fd)
+{
+	char path[512];
+
+	*conn_fd = bpf_obj_get(ags_pin_path(path, sizeof(path), "conn_stats"));
+	*dns_fd = bpf_obj_get(ags_pin_path(path, sizeof(path), "dns_stats"));
 }

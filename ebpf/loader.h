@@ -9,7 +9,7 @@
 
 #include "record.h"
 
-#define AGS_PIN_DIR "/sys/fs/bpf/agshim"
+#define AGS_PIN_DIR_DEFAULT "/sys/fs/bpf/agshim"
 #define AGS_MAX_PIDS 64
 #define AGS_MAX_LINKS 64
 
@@ -28,6 +28,7 @@ struct ags_opts {
 	const char *out;   /* --out, NULL for standard output */
 	double duration_s; /* --duration, 0 for until interrupted */
 	uint64_t zombie_ms;
+	uint64_t slow_connect_ms, slow_dns_ms; /* AGSHIM_SLOW_CONNECT_MS, AGSHIM_SLOW_DNS_MS */
 	int pin, read, verbose, no_dns, no_fd;
 	unsigned ringbuf_kb;
 };
@@ -56,6 +57,11 @@ int ags_bpf__iter_tasks(struct ags_bpf *b);
 int ags_bpf__add_target(struct ags_bpf *b, pid_t pid);
 /* Attach the getaddrinfo probes to pid (-1: every process mapping that libc). */
 int ags_bpf__attach_dns(struct ags_bpf *b, pid_t pid, const char *libc);
+/*
+ * Followed children: switch to one system-wide probe pair per libc (filtered in the kernel)
+ * and drop the per-pid ones, since a uprobe bound to a pid does not follow its forks.
+ */
+int ags_bpf__dns_wide(struct ags_bpf *b, const char *libc);
 /* Detach the probes of pid, if any. */
 void ags_bpf__detach_dns(struct ags_bpf *b, pid_t pid);
 /* Pin maps and links under AGS_PIN_DIR; 0 or a negative errno. */
@@ -66,6 +72,10 @@ void ags_bpf__destroy(struct ags_bpf *b);
 int ags_bpf__events_fd(const struct ags_bpf *b);
 /* Read the lost counters (AGS_REC__COUNT of them) from the loaded object. */
 void ags_bpf__lost(const struct ags_bpf *b, uint64_t *lost);
+/* fds of the conn_stats and dns_stats maps. */
+void ags_bpf__stats_fds(const struct ags_bpf *b, int *conn_fd, int *dns_fd);
+/* The same for the pinned maps (-1 when absent). */
+void ags_pinned_stats_fds(int *conn_fd, int *dns_fd);
 /* Remove the pins under AGS_PIN_DIR; returns how many were removed, or a negative errno. */
 int ags_unpin_all(void);
 /* Read the lost counters of the pinned object; 0 or a negative errno. */
@@ -86,10 +96,16 @@ int ags_events_alive(void);
 int ags_events_unreaped(void);
 /* Mark pid as traced and alive (it exists before the first record). */
 void ags_events_track(pid_t pid, pid_t ppid);
+/* Write net_stats and dns_stats for keys that changed (all of them when final). */
+void ags_events_stats(int final);
 /* Events written so far. */
 uint64_t ags_events_count(void);
 
 /* ---- sys.c: the machine around the loader ---- */
+/* Where pins go: AGSHIM_PIN_DIR, or AGS_PIN_DIR_DEFAULT. */
+const char *ags_pin_dir(void);
+/* ags_pin_dir()/name in buf; returns buf. */
+char *ags_pin_path(char *buf, size_t len, const char *name);
 /* Clear message and -errno when not root or BTF is missing; 0 when ready. */
 int ags_check_system(void);
 /* Mount tracefs (need_tracefs) and bpffs (need_bpffs) when missing, saying so. */

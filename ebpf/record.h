@@ -23,6 +23,12 @@
 #define AGS_HOST_LEN 128  /* getaddrinfo node */
 #define AGS_DNS_ADDRS 4	  /* addresses kept from a getaddrinfo answer */
 #define AGS_TARGETS_MAX 16384
+#define AGS_STATS_MAX 4096
+#define AGS_PLAIN_LINES 16     /* ordinary successes sent per endpoint */
+#define AGS_NOTABLE_LINES 1024 /* failures and slow connects sent per endpoint */
+#define AGS_UNIX_NOTABLE 4     /* per unix socket path (glibc probes nscd on every lookup) */
+#define AGS_DNS_PLAIN 4
+#define AGS_DNS_NOTABLE 256
 #define AGS_MEMCG_DEPTH 4 /* memory cgroup path levels kept */
 #define AGS_MEMCG_NAME 48
 
@@ -88,7 +94,7 @@ struct ags_rec_connect {
 	__u64 dur_ns;
 	__u64 skaddr; /* the TCP socket when the call reached SYN_SENT, else 0 */
 	__u32 sa_len;
-	__u32 pad;
+	__u32 nb; /* the socket was O_NONBLOCK when the handshake started */
 	__u8 sa[AGS_SA_LEN];
 };
 
@@ -100,9 +106,44 @@ struct ags_rec_tcp {
 	__s32 error; /* sk_err from inet_sk_error_report, 0 if none */
 	__u16 family;
 	__u16 sport;
-	__u16 dport;
+	__u16 dport; /* host order */
 	__u16 pad;
 	__u8 daddr[16];
+	__s32 fd; /* the fd the program connected */
+	__u32 pad2;
+};
+
+/*
+ * Per-endpoint and per-name totals, kept in the kernel (maps conn_stats, dns_stats) so that
+ * ordinary successes cost no ring-buffer record: only the first few and the notable ones
+ * (failures, slow calls) are sent one by one, the rest are counted here.
+ */
+struct ags_conn_key {
+	__u32 tgid;
+	__u16 family;
+	__u16 port;
+	__u8 addr[16]; /* unix: the first bytes of the path */
+};
+
+struct ags_dns_key {
+	__u32 tgid;
+	__u32 pad;
+	char host[64];
+};
+
+#define AGS_HIST_SLOTS 32
+
+struct ags_stats {
+	__u64 calls;
+	__u64 ok;
+	__u64 failed;
+	__u64 aggregated; /* counted, not sent one by one */
+	__u64 suppressed; /* notable, but over the per-key budget */
+	__u64 dur_sum_ns;
+	__u64 dur_max_ns;
+	__u64 plain_sent;
+	__u64 notable_sent;
+	__u32 hist_us_log2[AGS_HIST_SLOTS]; /* successes: slot 0 under 1 us, slot i under 2^i us */
 };
 
 struct ags_rec_dns {
@@ -142,7 +183,10 @@ _Static_assert(sizeof(struct ags_rec_exec) == 56 + 24 + AGS_PATH_LEN + AGS_ARGS_
 	       "ags_rec_exec layout");
 _Static_assert(sizeof(struct ags_rec_proc) == 56 + 32, "ags_rec_proc layout");
 _Static_assert(sizeof(struct ags_rec_connect) == 56 + 32 + AGS_SA_LEN, "ags_rec_connect layout");
-_Static_assert(sizeof(struct ags_rec_tcp) == 56 + 48, "ags_rec_tcp layout");
+_Static_assert(sizeof(struct ags_rec_tcp) == 56 + 56, "ags_rec_tcp layout");
+_Static_assert(sizeof(struct ags_conn_key) == 24, "ags_conn_key layout");
+_Static_assert(sizeof(struct ags_dns_key) == 72, "ags_dns_key layout");
+_Static_assert(sizeof(struct ags_stats) == 72 + 4 * AGS_HIST_SLOTS, "ags_stats layout");
 _Static_assert(sizeof(struct ags_rec_dns) == 56 + 16 + AGS_HOST_LEN + 20 * AGS_DNS_ADDRS,
 	       "ags_rec_dns layout");
 _Static_assert(sizeof(struct ags_rec_fd) == 56 + 8, "ags_rec_fd layout");

@@ -284,14 +284,14 @@ int ags_unpin_all(void)
 	struct dirent *de;
 	char path[512];
 	int n = 0, err = 0;
-	DIR *d = opendir(AGS_PIN_DIR);
+	DIR *d = opendir(ags_pin_dir());
 
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", AGS_PIN_DIR, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", ags_pin_dir(), de->d_name);
 		if (unlink(path)) {
 			err = -errno;
 			fprintf(stderr, "agshim-bpf: failed to remove %s: %s\n", path,
@@ -301,7 +301,20 @@ int ags_unpin_all(void)
 		}
 	}
 	closedir(d);
-	if (rmdir(AGS_PIN_DIR) && errno != ENOENT && !err)
+	if (rmdir(ags_pin_dir()) && errno != ENOENT && !err)
 		err = -errno;
 	return err ? err : n;
+}
+
+const char *ags_pin_dir(void)
+{
+	const char *d = getenv("AGSHIM_PIN_DIR");
+
+	return d && d[0] == '/' ? d : AGS_PIN_DIR_DEFAULT;
+}
+
+char *ags_pin_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", ags_pin_dir(), name);
+	return buf;
 }

@@ -205,7 +205,8 @@ static void observe_finish(void *st, struct report *r)
 		char key[32];
 
 		snprintf(key, sizeof(key), "%lld", (long long)p->pid);
-		if (!p->observed && !p->exited)
+		/* Nothing at all, or a fork child's events and then silence: an unseen image. */
+		if (!p->observed || (!p->images && !p->exited))
 			not_observed(r, p, st && json_object_get(st, key));
 		dropped(r, p);
 	}

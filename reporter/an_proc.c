@@ -411,14 +411,13 @@ static void flush_pending(struct proc_state *s, struct report *r, int64_t pid, i
 }
 
 /*
- * The shim folds a PATH search into one event, written once the start has failed for good, so
- * each of its exec events is one failed start.  A producer that writes every failed execve
- * (eBPF) is folded here: its attempts wait until the pid's next image (they were a search
- * that worked), its exit, its parent's wait, or the end of the input.
+ * Both producers fold a PATH search into one event, written once the start has failed for
+ * good, so an exec event with a cause is one failed start.  A bare ENOENT without a cause (a
+ * producer that writes every failed execve) is folded here: such attempts wait for the pid's
+ * next image (a search that worked), its exit, its parent's wait, or the end of the input.
  */
 static void on_exec(struct proc_state *s, struct report *r, json_t *ev)
 {
-	const char *src = ev_str(ev, AGS_K_SRC);
 	const char *cause = ev_str(ev, AGS_K_CAUSE);
 	struct finding *f = linked_failure(s, ev_pid(ev));
 	char key[32];
@@ -435,7 +434,7 @@ static void on_exec(struct proc_state *s, struct report *r, json_t *ev)
 					    json_deep_copy(ev_arr(ev, AGS_K_ARGV)));
 		return;
 	}
-	if (!src || strcmp(src, AGS_SRC_EBPF) != 0) {
+	if (cause || ev_int_or(ev, AGS_K_ERRNO, 0) != ENOENT) {
 		att = json_array();
 		json_array_append(att, ev);
 		spawn_failed(s, r, ev_pid(ev), att, -1);
@@ -520,7 +519,8 @@ static void on_child(struct proc_state *s, struct report *r, json_t *ev)
 	finding_pid(f, cpid);
 	finding_sample(f, "children",
 		       json_pack("{s:I, s:s, s:O?, s:f}", "pid", (json_int_t)cpid, "name", cname,
-				 "argv", c->argv ? c->argv : c->spawn_argv, "age_s", age_s),
+				 "argv", c->argv ? c->argv : c->spawn_argv, "age_s",
+				 (double)(int64_t)(age_s * 1000) / 1000),
 		       8);
 	json_object_set_new(
 		finding_evidence(f), "parent",
@@ -622,7 +622,7 @@ static void orphans(struct proc_state *s, struct report *r)
 		finding_sample(f, "orphans",
 			       json_pack("{s:I, s:s, s:O?, s:f}", "pid", (json_int_t)c->pid, "name",
 					 proc_name(c), "argv", c->argv, "outlived_parent_s",
-					 (double)(cend - pend) / 1e9),
+					 (double)((cend - pend) / 1000000) / 1000),
 			       8);
 		json_object_set_new(finding_evidence(f), "parent",
 				    json_pack("{s:I, s:s, s:b}", "pid", (json_int_t)p->pid, "name",

@@ -490,6 +490,7 @@ static void proc_own_event(struct report *r, struct proc *p, json_t *ev, enum ag
 	const char *src = ev_str(ev, AGS_K_SRC);
 
 	p->nevents++;
+	p->observed = true;
 	if (!p->first_ts_ns || (ts && ts < p->first_ts_ns))
 		p->first_ts_ns = ts;
 	if (ts > p->last_ts_ns)
@@ -504,7 +505,6 @@ static void proc_own_event(struct report *r, struct proc *p, json_t *ev, enum ag
 
 	switch (k) {
 	case AGS_KIND_PROC_START:
-		p->observed = true;
 		p->images++;
 		if (!p->start_ts_ns)
 			p->start_ts_ns = ts;
@@ -844,8 +844,79 @@ json_t *report_malformed_json(struct report *r)
 	return r->malformed;
 }
 
+/* Kinds both producers write; for a pid the shim saw, the shim's copy is kept. */
+static bool shared_kind(enum ags_kind k)
+{
+	switch (k) {
+	case AGS_KIND_PROC_START:
+	case AGS_KIND_PROC_EXIT:
+	case AGS_KIND_EXEC:
+	case AGS_KIND_SPAWN:
+	case AGS_KIND_WAIT:
+	case AGS_KIND_CHILD:
+	case AGS_KIND_CONNECT:
+	case AGS_KIND_DNS:
+	case AGS_KIND_FD_EXHAUST: return true;
+	default: return false;
+	}
+}
+
+static bool is_ebpf(json_t *ev)
+{
+	const char *src = ev_str(ev, AGS_K_SRC);
+
+	return src && strcmp(src, AGS_SRC_EBPF) == 0;
+}
+
+static bool in_sorted(const int64_t *v, size_t n, int64_t x)
+{
+	return n && bsearch(&x, v, n, sizeof(*v), cmp_i64);
+}
+
+/*
+ * A process traced by the shim and by eBPF at once is reported from the shim's events (they
+ * carry more), with eBPF noted as a source; eBPF-only kinds (oom_kill, lost) stay.  Returns the
+ * sorted pids whose eBPF copies were dropped (malloc'd, *n_out of them), or NULL.
+ */
+static int64_t *drop_ebpf_twins(struct report *r, size_t *n_out)
+{
+	int64_t *pre = malloc((r->nevs + 1) * sizeof(*pre));
+	int64_t *twins = malloc((r->nevs + 1) * sizeof(*twins));
+	size_t npre = 0, ntw = 0, kept = 0;
+
+	*n_out = 0;
+	if (!pre || !twins) {
+		free(pre);
+		free(twins);
+		return NULL;
+	}
+	for (size_t i = 0; i < r->nevs; i++)
+		if (!is_ebpf(r->evs[i].ev))
+			pre[npre++] = ev_pid(r->evs[i].ev);
+	if (npre)
+		qsort(pre, npre, sizeof(*pre), cmp_i64);
+	for (size_t i = 0; i < r->nevs; i++) {
+		json_t *ev = r->evs[i].ev;
+
+		if (is_ebpf(ev) && shared_kind(ev_kind(ev)) && in_sorted(pre, npre, ev_pid(ev))) {
+			twins[ntw++] = ev_pid(ev);
+			json_decref(ev);
+			continue;
+		}
+		r->evs[kept++] = r->evs[i];
+	}
+	r->nevs = kept;
+	free(pre);
+	if (ntw)
+		qsort(twins, ntw, sizeof(*twins), cmp_i64);
+	*n_out = ntw;
+	return twins;
+}
+
 int report_run(struct report *r)
 {
+	int64_t *twins;
+	size_t ntwins;
 	int err;
 
 	if (r->ran)
@@ -853,7 +924,12 @@ int report_run(struct report *r)
 	r->ran = true;
 	if (r->nevs)
 		qsort(r->evs, r->nevs, sizeof(*r->evs), cmp_evrec);
+	twins = drop_ebpf_twins(r, &ntwins);
 	err = build_procs(r);
+	for (size_t i = 0; !err && i < r->nprocs; i++)
+		if (in_sorted(twins, ntwins, r->procs[i].pid))
+			r->procs[i].src |= PROC_SRC_EBPF;
+	free(twins);
 	if (err)
 		return err;
 

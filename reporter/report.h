@@ -19,9 +19,10 @@
  *   1. report_read() each input: every line is parsed with Jansson; a line that is not a JSON
  *      object with an integer "pid" and a string "kind" is counted as malformed (file, line,
  *      column, message) and skipped.  Lines longer than REPORT_LINE_MAX are malformed too.
- *   2. report_run(): the events are sorted by ts_ns (stable: equal times keep input order), the
- *      process table is built from all of them, then every registered analyzer sees every
- *      event in that order (event()) and is told when they are done (finish()).
+ *   2. report_run(): the events are sorted by ts_ns (stable: equal times keep input order), a
+ *      pid's eBPF copies of what the shim also wrote are dropped, the process table is built,
+ *      then every registered analyzer sees every event in that order (event()) and is told
+ *      when they are done (finish()).
  *   3. The findings are written as text, JSON or Prometheus text (report_write_*).
  *
  * Every json_t an analyzer receives is owned by the report and lives until report_free(), so

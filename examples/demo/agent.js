@@ -59,8 +59,10 @@ async function main() {
 	fs.writeFileSync(tool, '#!/usr/bin/env node\r\nconsole.log("lint ok");\r\n', { mode: 0o755 });
 	await runTool(tool, []);
 
-	// 3. A helper that forks a worker and never waits for it (a zombie for 2 s).
-	await runTool('perl', ['-e', 'if (fork() == 0) { exit 0 } select(undef, undef, undef, 2)']);
+	// 3. A helper that forks a worker and never waits for it: a zombie while it goes on
+	//    working (it runs two more commands, 1.5 s apart).
+	await runTool('perl', ['-e', 'if (fork() == 0) { exit 0 } select(undef, undef, undef, 0.2); ' +
+		'system("true"); select(undef, undef, undef, 1.5); system("true")']);
 
 	// 4. The model API is down.
 	await callApi();

@@ -209,8 +209,7 @@ enum ags_kind {
 /* ---- keys only agshim-bpf writes (see docs/events.md, "eBPF events") ---- */
 #define AGS_K_EXISTING "existing" /* proc_start: the process ran before the attach */
 #define AGS_K_ORPHANED "orphaned" /* child: left running when its parent exited */
-#define AGS_K_NFDS "nfds"	  /* fd_exhaust: open descriptors of the process */
-#define AGS_K_FD_LIMIT "fd_limit" /* fd_exhaust: its soft RLIMIT_NOFILE */
+#define AGS_K_LOOKUPS "lookups"	  /* dns_stats: lookups of the name */
 #define AGS_K_CGROUP2_ID \
 	"cgroup2_id"		  /* oom_kill: the victim's cgroup2 id (cgroup is the memcg path) */
 #define AGS_K_MEMCG_ID "memcg_id" /* oom_kill: its id (the directory inode) */

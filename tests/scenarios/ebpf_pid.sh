@@ -6,6 +6,8 @@
 need_root
 [ -r /sys/kernel/btf/vmlinux ] || skip "no kernel BTF"
 [ -x "$AGS_BPF" ] || fail "agshim-bpf was not built"
+# The front command, as a user runs it; it finds agshim-bpf in the build tree.
+agshim() { OUTPUT="$AGS_OUTPUT" AGSHIM_LIB="" sh "$AGS_ROOT/scripts/agshim" "$@"; }
 
 loader=""
 mkfifo go
@@ -13,7 +15,7 @@ mkfifo go
 target=$!
 trap 'kill $target $loader 2>/dev/null' EXIT
 
-"$AGS_BPF" attach --pid "$target" --out ev.jsonl 2>err.txt &
+agshim attach --pid "$target" --out ev.jsonl 2>err.txt &
 loader=$!
 i=0
 until grep -q 'attached:' err.txt; do

@@ -7,7 +7,10 @@ need_root
 [ -r /sys/kernel/btf/vmlinux ] || skip "no kernel BTF"
 [ -x "$AGS_BPF" ] || fail "agshim-bpf was not built"
 command -v bpftool >/dev/null || fail "bpftool is missing"
-pins=/sys/fs/bpf/agshim
+# A place of its own, so that a concurrent run (or a user's pins) is not disturbed;
+# /sys/fs/bpf/agshim is the default.
+pins=/sys/fs/bpf/agshim-test-$$
+export AGSHIM_PIN_DIR="$pins"
 [ -e "$pins" ] && fail "$pins is already in use"
 
 target="" reader=""

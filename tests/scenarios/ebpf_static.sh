@@ -6,11 +6,13 @@
 need_root
 [ -r /sys/kernel/btf/vmlinux ] || skip "no kernel BTF"
 [ -x "$AGS_BPF" ] || fail "agshim-bpf was not built"
+# The front command, as a user runs it; it finds agshim-bpf in the build tree.
+agshim() { OUTPUT="$AGS_OUTPUT" AGSHIM_LIB="" sh "$AGS_ROOT/scripts/agshim" "$@"; }
 
 prog="$AGS_PROGS/static_faults"
 file "$prog" | grep -q 'statically linked' || fail "$prog is not static"
 
-"$AGS_BPF" attach --out ev.jsonl -- "$prog" >out.txt 2>err.txt
+agshim attach --out ev.jsonl -- "$prog" >out.txt 2>err.txt
 rc=$?
 cat err.txt
 [ $rc -eq 3 ] || fail "attach did not return the program's exit code 3 (got $rc)"

@@ -10,36 +10,6 @@
 #include <cmocka.h>
 
 #include "report.h"
-#include "shim.h"
-
-/*
- * The unit binaries link every shim module but init.c, which owns the shim's globals; these
- * weak stand-ins let a reporter-only test link, and give way to real definitions if any.
- */
-__attribute__((weak)) struct ags_config ags_cfg;
-__attribute__((weak)) struct ags_stats ags_stats;
-__attribute__((weak)) volatile int ags_state;
-__attribute__((weak)) pid_t ags_pid;
-__attribute__((weak)) pid_t ags_ppid;
-__attribute__((weak)) char ags_exe[AGS_PATH_MAX];
-__attribute__((weak)) __thread int ags_in_shim;
-__attribute__((weak)) pid_t ags_gettid(void)
-{
-	return 0;
-}
-__attribute__((weak)) uint64_t ags_now_ns(void)
-{
-	return 0;
-}
-__attribute__((weak)) void ags_note_exit_status(int status)
-{
-	(void)status;
-}
-__attribute__((weak)) void ags_emit_exit(int status, int sig)
-{
-	(void)status;
-	(void)sig;
-}
 
 static struct report *run_text(const char *text)
 {

@@ -10,33 +10,6 @@
 #include <cmocka.h>
 
 #include "report.h"
-#include "shim.h"
-
-/* See test_report.c: stand-ins for init.c's globals, which unit binaries do not link. */
-__attribute__((weak)) struct ags_config ags_cfg;
-__attribute__((weak)) struct ags_stats ags_stats;
-__attribute__((weak)) volatile int ags_state;
-__attribute__((weak)) pid_t ags_pid;
-__attribute__((weak)) pid_t ags_ppid;
-__attribute__((weak)) char ags_exe[AGS_PATH_MAX];
-__attribute__((weak)) __thread int ags_in_shim;
-__attribute__((weak)) pid_t ags_gettid(void)
-{
-	return 0;
-}
-__attribute__((weak)) uint64_t ags_now_ns(void)
-{
-	return 0;
-}
-__attribute__((weak)) void ags_note_exit_status(int status)
-{
-	(void)status;
-}
-__attribute__((weak)) void ags_emit_exit(int status, int sig)
-{
-	(void)status;
-	(void)sig;
-}
 
 /* Node (pid 100) as the shim starts it. */
 #define NODE_START                                                                               \
@@ -395,6 +368,31 @@ static void test_dropped(void **state)
 	report_free(r);
 }
 
+static void test_ebpf_twins_dropped(void **state)
+{
+	/* Both producers saw the same failed exec: one finding, and both sources on the process. */
+	const char *in = NODE_START CLAUDE_NOT_ON_PATH(
+		2100,
+		101) "{\"ts_ns\":2101,\"src\":\"ebpf\",\"kind\":\"exec\",\"pid\":101,\"ppid\":100,"
+		     "\"call\":\"execve\",\"errno\":2,\"err\":\"ENOENT\",\"path\":\"claude\","
+		     "\"cause\":\"not_on_path\"}\n"
+		     "{\"ts_ns\":2102,\"src\":\"ebpf\",\"kind\":\"oom_kill\",\"pid\":101,"
+		     "\"victim\":101}\n"
+		     "{\"ts_ns\":2103,\"src\":\"ebpf\",\"kind\":\"proc_start\",\"pid\":300,"
+		     "\"ppid\":100,\"exe\":\"/usr/bin/static-tool\"}\n" NODE_EXIT;
+	struct report *r = run_text(in);
+	struct finding *f = only(r, "spawn.not_on_path");
+
+	(void)state;
+	assert_int_equal(finding_count(f), 1);
+	assert_int_equal(report_proc(r, 101)->src, PROC_SRC_PRELOAD | PROC_SRC_EBPF);
+	/* eBPF-only kinds and eBPF-only processes stay. */
+	assert_int_equal(report_nevents(r), 5);
+	assert_int_equal(report_proc(r, 300)->src, PROC_SRC_EBPF);
+	assert_int_equal(count_id(r, "observe.not_observed"), 0);
+	report_free(r);
+}
+
 static void test_clean_run(void **state)
 {
 	struct report *r = run_text(NODE_START NODE_EXIT);
@@ -428,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_orphan_of_a_killed_parent),
 		cmocka_unit_test(test_not_observed),
 		cmocka_unit_test(test_dropped),
+		cmocka_unit_test(test_ebpf_twins_dropped),
 		cmocka_unit_test(test_clean_run),
 	};
 
