@@ -310,6 +310,69 @@ static size_t searched_count(json_t *attempts, json_t *a)
 	return json_array_size(attempts) > 1 ? json_array_size(attempts) : 0;
 }
 
+static long long dint(json_t *d, const char *key)
+{
+	return (long long)ev_int_or(d, key, -1);
+}
+
+static const char *dstr(json_t *d, const char *key)
+{
+	const char *v = ev_str(d, key);
+
+	return v ? v : "?";
+}
+
+/* The facts of the shim's detail object that make the summary specific, into buf. */
+static void cause_facts(const char *cause, json_t *a, size_t nsearched, char *buf, size_t len)
+{
+	json_t *d = ev_obj(a, AGS_K_DETAIL);
+
+	buf[0] = '\0';
+	if (!cause)
+		return;
+	if (!strcmp(cause, AGS_CAUSE_NOT_ON_PATH) && nsearched)
+		snprintf(buf, len, "; %zu PATH entries searched", nsearched);
+	else if (!d)
+		return;
+	else if (!strcmp(cause, AGS_CAUSE_NO_FILE) || !strcmp(cause, AGS_CAUSE_MISSING_CWD))
+		snprintf(buf, len, "; %s does not exist", dstr(d, AGS_K_MISSING));
+	else if (!strcmp(cause, AGS_CAUSE_BAD_INTERP) || !strcmp(cause, AGS_CAUSE_CRLF_INTERP))
+		snprintf(buf, len, "; #! names %s%s%s", dstr(d, AGS_K_INTERP),
+			 ev_str(d, AGS_K_INTERP_ARG) && *ev_str(d, AGS_K_INTERP_ARG) ? " " : "",
+			 ev_str(d, AGS_K_INTERP_ARG) ? ev_str(d, AGS_K_INTERP_ARG) : "");
+	else if (!strcmp(cause, AGS_CAUSE_NO_EXEC_BIT))
+		snprintf(buf, len, "; mode %s, owner %lld:%lld, caller %lld:%lld",
+			 dstr(d, AGS_K_MODE), dint(d, AGS_K_FILE_UID), dint(d, AGS_K_FILE_GID),
+			 dint(d, AGS_K_EUID), dint(d, AGS_K_EGID));
+	else if (!strcmp(cause, AGS_CAUSE_NOEXEC_MOUNT))
+		snprintf(buf, len, "; %s (%s) is mounted %s", dstr(d, AGS_K_MOUNT),
+			 dstr(d, AGS_K_FSTYPE), dstr(d, AGS_K_MOUNT_OPTS));
+	else if (!strcmp(cause, AGS_CAUSE_DIR_SEARCH))
+		snprintf(buf, len, "; %s is mode %s, owner %lld:%lld, caller %lld:%lld",
+			 dstr(d, AGS_K_DIR), dstr(d, AGS_K_MODE), dint(d, AGS_K_FILE_UID),
+			 dint(d, AGS_K_FILE_GID), dint(d, AGS_K_EUID), dint(d, AGS_K_EGID));
+	else if (!strcmp(cause, AGS_CAUSE_ARG_TOO_LONG) && dint(d, AGS_K_LARGEST_IDX) >= 0)
+		snprintf(buf, len, "; argv[%lld] is %lld bytes, the limit is %lld",
+			 dint(d, AGS_K_LARGEST_IDX), dint(d, AGS_K_LARGEST),
+			 dint(d, AGS_K_ARG_LIMIT));
+	else if (!strcmp(cause, AGS_CAUSE_ARG_TOO_LONG))
+		snprintf(buf, len, "; an environment string is %lld bytes, the limit is %lld",
+			 dint(d, AGS_K_LARGEST), dint(d, AGS_K_ARG_LIMIT));
+	else if (!strcmp(cause, AGS_CAUSE_ARGS_TOO_BIG))
+		snprintf(buf, len, "; argv %lld + environment %lld bytes, the limit is %lld",
+			 dint(d, AGS_K_ARGV_BYTES), dint(d, AGS_K_ENV_BYTES),
+			 dint(d, AGS_K_ARG_MAX));
+	else if (!strcmp(cause, AGS_CAUSE_FOREIGN_ARCH))
+		snprintf(buf, len, "; built for %s, this host runs %s", dstr(d, AGS_K_MACHINE),
+			 dstr(d, AGS_K_HOST_MACHINE));
+	else if (!strcmp(cause, AGS_CAUSE_NOT_EXECUTABLE))
+		snprintf(buf, len, "; it starts with bytes %s", dstr(d, AGS_K_MAGIC));
+	else if (!strcmp(cause, AGS_CAUSE_PROC_LIMIT))
+		snprintf(buf, len, "; RLIMIT_NPROC %lld, pids.max %lld, pids.current %lld",
+			 dint(d, AGS_K_RLIMIT_NPROC), dint(d, AGS_K_PIDS_MAX),
+			 dint(d, AGS_K_PIDS_CURRENT));
+}
+
 /* The start of pid failed for good (attempts: its failed exec events): one finding. */
 static void spawn_failed(struct proc_state *s, struct report *r, int64_t pid, json_t *attempts,
 			 int64_t status_seen)
@@ -319,7 +382,7 @@ static void spawn_failed(struct proc_state *s, struct report *r, int64_t pid, js
 	struct proc *actor = spawn_actor(r, who, a);
 	const char *script = NULL, *err = ev_str(a, AGS_K_ERR);
 	const char *id, *cwd = ev_str(a, AGS_K_CWD);
-	char key[32], fkey[512], how[96] = "";
+	char key[32], fkey[512], how[256];
 	json_t *image;
 	struct finding *f;
 	size_t nsearched = searched_count(attempts, a);
@@ -345,11 +408,11 @@ static void spawn_failed(struct proc_state *s, struct report *r, int64_t pid, js
 	if (image && is_shell(proc_name(who)))
 		set_str(finding_evidence(f), "via_shell", proc_name(who));
 
-	if (nsearched)
-		snprintf(how, sizeof(how), ", %zu PATH entries tried", nsearched);
+	cause_facts(ci >= 0 ? causes[ci].cause : NULL, a, nsearched, how, sizeof(how));
 	if (script) {
-		finding_summary(f, "%s could not run: %s (#! names \"%s\"; %s exits 127)", script,
-				causes[ci].says, argv_at(ev_arr(image, AGS_K_ARGV), 1),
+		finding_summary(f,
+				"%s could not run: %s (#!/usr/bin/env names \"%s\"; %s exits 127)",
+				script, causes[ci].says, argv_at(ev_arr(image, AGS_K_ARGV), 1),
 				proc_name(who));
 		return;
 	}
@@ -539,6 +602,55 @@ static void on_child(struct proc_state *s, struct report *r, json_t *ev)
 				(long long)cpid, age_s);
 }
 
+/*
+ * "sh -c CMD" that exits 127 (or 126) without an exec event: the shell's own search found
+ * nothing (or no permission).  Reported from the status, and said to be inferred.
+ */
+static void shell_status(struct proc_state *s, struct report *r, int64_t pid, int64_t status,
+			 int64_t ts)
+{
+	char key[32], cmd[256];
+	json_t *image;
+	json_t *argv;
+	const char *script, *id;
+	struct proc *who = report_proc(r, pid);
+	struct proc *parent;
+	struct finding *f;
+	size_t n;
+
+	if ((status != 127 && status != 126) || !who || linked_failure(s, pid))
+		return;
+	pid_key(key, sizeof(key), "", pid);
+	image = json_object_get(s->image, key);
+	argv = ev_arr(image, AGS_K_ARGV);
+	script = argv_at(argv, 2);
+	if (!is_shell(proc_name(who)) || !argv_at(argv, 1) || strcmp(argv_at(argv, 1), "-c") ||
+	    !script)
+		return;
+	n = strcspn(script, " \t\n;|&<>()");
+	snprintf(cmd, sizeof(cmd), "%.*s", (int)(n < sizeof(cmd) ? n : sizeof(cmd) - 1), script);
+	id = status == 127 ? "spawn.not_on_path" : "spawn.no_exec_permission";
+	f = finding_add(r, id, cmd, ts, pid);
+	if (!f)
+		return;
+	parent = report_parent(r, who);
+	if (parent)
+		finding_pid(f, parent->pid);
+	link_failure(s, pid, f);
+	if (finding_count(f) == 1) {
+		json_object_set_new(finding_evidence(f), "command", json_string(cmd));
+		json_object_set_new(finding_evidence(f), "argv", json_deep_copy(argv));
+		json_object_set_new(finding_evidence(f), "exit_status", json_integer(status));
+		set_str(finding_evidence(f), "via_shell", proc_name(who));
+		json_object_set_new(finding_evidence(f), "inferred",
+				    json_string("from the shell's exit status; no exec event"));
+	}
+	finding_summary(f, "%s -c (pid %lld%s%s) exited %lld: \"%s\" %s (inferred from the status)",
+			proc_name(who), (long long)pid, parent ? ", run by " : "",
+			parent ? proc_name(parent) : "", (long long)status, cmd,
+			status == 127 ? "was not found" : "could not be executed");
+}
+
 static void on_wait(struct proc_state *s, struct report *r, json_t *ev)
 {
 	int64_t cpid = ev_int_or(ev, AGS_K_CHILD, 0);
@@ -548,6 +660,7 @@ static void on_wait(struct proc_state *s, struct report *r, json_t *ev)
 	if (cpid <= 0)
 		return;
 	flush_pending(s, r, cpid, status);
+	shell_status(s, r, cpid, status, ev_ts(ev));
 	f = linked_failure(s, cpid);
 	if (f && (status == 127 || status == 126))
 		json_object_set_new(finding_evidence(f), "exit_status", json_integer(status));
@@ -583,6 +696,7 @@ static void proc_event(void *st, struct report *r, json_t *ev)
 		break;
 	case AGS_KIND_PROC_EXIT:
 		flush_pending(s, r, ev_pid(ev), ev_int_or(ev, AGS_K_STATUS, -1));
+		shell_status(s, r, ev_pid(ev), ev_int_or(ev, AGS_K_STATUS, -1), ev_ts(ev));
 		break;
 	case AGS_KIND_SPAWN: on_spawn(s, r, ev); break;
 	case AGS_KIND_WAIT: on_wait(s, r, ev); break;
