@@ -236,9 +236,8 @@ static void fold_failure(const char *call, const char *path, char *const argv[],
 		return;
 	}
 	if (pend_active && pend.call == call &&
-	    strcmp(base_name(pend.tries[0]), base_name(path)) == 0 &&
-	    strcmp(pend.tries[pend.ntries - 1], path) != 0) {
-		/* The next directory of the program's own PATH search. */
+	    strcmp(base_name(pend.tries[0]), base_name(path)) == 0) {
+		/* The next directory of the program's own PATH search (PATH may repeat one). */
 		pend_try(&pend, path, err, argv, envp);
 		pend.searched = 1;
 		copy_in(pend.name, sizeof(pend.name), base_name(path));
@@ -250,6 +249,20 @@ static void fold_failure(const char *call, const char *path, char *const argv[],
 		__atomic_store_n(&pend_active, 1, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&pend_busy, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Before another exec attempt: a pending failure for a different name is
+ * final now (this attempt may succeed and take the record with it); one for
+ * the same name may be the same search going on, and stays pending.
+ */
+static void flush_unless_same(const char *call, const char *path)
+{
+	if (!__atomic_load_n(&pend_active, __ATOMIC_ACQUIRE))
+		return;
+	if (pend.call == call && path && strcmp(base_name(pend.tries[0]), base_name(path)) == 0)
+		return;
+	ags_exec_flush();
 }
 
 /* Follow applies whatever AGSHIM_TRACE says, unless the shim itself is running. */
@@ -268,8 +281,10 @@ static int do_execve(const char *call, const char *path, char *const argv[], cha
 		return REAL(execve)(path, argv, envp);
 	trace = ags_tracing(AGS_FAM_PROC);
 	ags_in_shim++;
-	if (trace)
-		ags_proc_tick();
+	if (trace) {
+		flush_unless_same(call, path);
+		ags_children_tick();
+	}
 	env = ags_env_follow(envp, &b);
 	ags_in_shim--;
 	ret = REAL(execve)(path, argv, env);
