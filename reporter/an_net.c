@@ -331,7 +331,7 @@ static void storm(struct report *r, struct netgroup *g, const char *named)
 	json_array_foreach(g->events, i, ev)
 	{
 		enum ags_kind k = ev_kind(ev);
-		const char *what = ev_str(ev, AGS_K_WHAT);
+		const char *what = ev_str(ev, AGS_K_WHAT), *cause;
 
 		if (k == AGS_KIND_SOCK && what &&
 		    (!strcmp(what, "peer_close") || !strcmp(what, "error"))) {
@@ -343,7 +343,7 @@ static void storm(struct report *r, struct netgroup *g, const char *named)
 			continue;
 		if (bad && !in_run) {
 			in_run = true;
-			run_from = n ? n - 1 : 0;
+			run_from = n; /* the first reconnect */
 		} else if (!bad && in_run) {
 			if (n - run_from > best_n) {
 				best_n = n - run_from;
@@ -352,14 +352,15 @@ static void storm(struct report *r, struct netgroup *g, const char *named)
 			in_run = false;
 		}
 		ts[n++] = ev_ts(ev);
-		bad = ev_int_or(ev, AGS_K_RET, 0) != 0;
+		/* A failure that is normal (glibc probing nscd) does not make a retry loop. */
+		bad = fail_id(ev, &cause) != NULL;
 		refused += bad;
 	}
 	if (in_run && n - run_from > best_n) {
 		best_n = n - run_from;
 		best_from = run_from;
 	}
-	if (best_n < STORM_MIN_ATTEMPTS + 1)
+	if (best_n < STORM_MIN_ATTEMPTS)
 		return;
 
 	int64_t intervals[4096];
@@ -380,7 +381,7 @@ static void storm(struct report *r, struct netgroup *g, const char *named)
 		return;
 	e = finding_evidence(f);
 	json_object_set_new(e, "endpoint", json_string(g->endpoint));
-	set_int(e, "reconnects", (int64_t)ni);
+	set_int(e, "reconnects", (int64_t)best_n);
 	json_object_set_new(e, "window_s", json_real(span_s));
 	json_object_set_new(e, "rate_per_min", json_real(rate));
 	json_object_set_new(e, "backoff", json_string("none"));
@@ -395,7 +396,7 @@ static void storm(struct report *r, struct netgroup *g, const char *named)
 	finding_summary(f,
 			"%zu reconnects to %s in %.1f s (%.0f per minute), every %.0f ms with no "
 			"backoff: the intervals do not grow",
-			ni, named, span_s, rate, median_of(intervals, 0, ni) / 1e6);
+			best_n, named, span_s, rate, median_of(intervals, 0, ni) / 1e6);
 }
 
 static void leak(struct report *r, struct netgroup *g, const char *named)

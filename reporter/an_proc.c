@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Process analyzer: failed spawns by cause, exit statuses tied to them, zombies, orphans. */
+/* Spawn analyzer: failed spawns by cause, and the exit statuses (127, 126) tied to them. */
 #include "report.h"
 
 #include <errno.h>
@@ -65,7 +65,6 @@ struct fail_link {
 struct proc_state {
 	json_t *pending; /* "pid" -> array of the failed exec events since its last image */
 	json_t *image;	 /* "pid" -> its latest proc_start event */
-	json_t *seen;	 /* "zombie:PID", "running:PID": child events already counted */
 	struct fail_link *links;
 	size_t nlinks, links_cap;
 };
@@ -310,6 +309,69 @@ static size_t searched_count(json_t *attempts, json_t *a)
 	return json_array_size(attempts) > 1 ? json_array_size(attempts) : 0;
 }
 
+static long long dint(json_t *d, const char *key)
+{
+	return (long long)ev_int_or(d, key, -1);
+}
+
+static const char *dstr(json_t *d, const char *key)
+{
+	const char *v = ev_str(d, key);
+
+	return v ? v : "?";
+}
+
+/* The facts of the shim's detail object that make the summary specific, into buf. */
+static void cause_facts(const char *cause, json_t *a, size_t nsearched, char *buf, size_t len)
+{
+	json_t *d = ev_obj(a, AGS_K_DETAIL);
+
+	buf[0] = '\0';
+	if (!cause)
+		return;
+	if (!strcmp(cause, AGS_CAUSE_NOT_ON_PATH) && nsearched)
+		snprintf(buf, len, "; %zu PATH entries searched", nsearched);
+	else if (!d)
+		return;
+	else if (!strcmp(cause, AGS_CAUSE_NO_FILE) || !strcmp(cause, AGS_CAUSE_MISSING_CWD))
+		snprintf(buf, len, "; %s does not exist", dstr(d, AGS_K_MISSING));
+	else if (!strcmp(cause, AGS_CAUSE_BAD_INTERP) || !strcmp(cause, AGS_CAUSE_CRLF_INTERP))
+		snprintf(buf, len, "; #! names %s%s%s", dstr(d, AGS_K_INTERP),
+			 ev_str(d, AGS_K_INTERP_ARG) && *ev_str(d, AGS_K_INTERP_ARG) ? " " : "",
+			 ev_str(d, AGS_K_INTERP_ARG) ? ev_str(d, AGS_K_INTERP_ARG) : "");
+	else if (!strcmp(cause, AGS_CAUSE_NO_EXEC_BIT))
+		snprintf(buf, len, "; mode %s, owner %lld:%lld, caller %lld:%lld",
+			 dstr(d, AGS_K_MODE), dint(d, AGS_K_FILE_UID), dint(d, AGS_K_FILE_GID),
+			 dint(d, AGS_K_EUID), dint(d, AGS_K_EGID));
+	else if (!strcmp(cause, AGS_CAUSE_NOEXEC_MOUNT))
+		snprintf(buf, len, "; %s (%s) is mounted %s", dstr(d, AGS_K_MOUNT),
+			 dstr(d, AGS_K_FSTYPE), dstr(d, AGS_K_MOUNT_OPTS));
+	else if (!strcmp(cause, AGS_CAUSE_DIR_SEARCH))
+		snprintf(buf, len, "; %s is mode %s, owner %lld:%lld, caller %lld:%lld",
+			 dstr(d, AGS_K_DIR), dstr(d, AGS_K_MODE), dint(d, AGS_K_FILE_UID),
+			 dint(d, AGS_K_FILE_GID), dint(d, AGS_K_EUID), dint(d, AGS_K_EGID));
+	else if (!strcmp(cause, AGS_CAUSE_ARG_TOO_LONG) && dint(d, AGS_K_LARGEST_IDX) >= 0)
+		snprintf(buf, len, "; argv[%lld] is %lld bytes, the limit is %lld",
+			 dint(d, AGS_K_LARGEST_IDX), dint(d, AGS_K_LARGEST),
+			 dint(d, AGS_K_ARG_LIMIT));
+	else if (!strcmp(cause, AGS_CAUSE_ARG_TOO_LONG))
+		snprintf(buf, len, "; an environment string is %lld bytes, the limit is %lld",
+			 dint(d, AGS_K_LARGEST), dint(d, AGS_K_ARG_LIMIT));
+	else if (!strcmp(cause, AGS_CAUSE_ARGS_TOO_BIG))
+		snprintf(buf, len, "; argv %lld + environment %lld bytes, the limit is %lld",
+			 dint(d, AGS_K_ARGV_BYTES), dint(d, AGS_K_ENV_BYTES),
+			 dint(d, AGS_K_ARG_MAX));
+	else if (!strcmp(cause, AGS_CAUSE_FOREIGN_ARCH))
+		snprintf(buf, len, "; built for %s, this host runs %s", dstr(d, AGS_K_MACHINE),
+			 dstr(d, AGS_K_HOST_MACHINE));
+	else if (!strcmp(cause, AGS_CAUSE_NOT_EXECUTABLE))
+		snprintf(buf, len, "; it starts with bytes %s", dstr(d, AGS_K_MAGIC));
+	else if (!strcmp(cause, AGS_CAUSE_PROC_LIMIT))
+		snprintf(buf, len, "; RLIMIT_NPROC %lld, pids.max %lld, pids.current %lld",
+			 dint(d, AGS_K_RLIMIT_NPROC), dint(d, AGS_K_PIDS_MAX),
+			 dint(d, AGS_K_PIDS_CURRENT));
+}
+
 /* The start of pid failed for good (attempts: its failed exec events): one finding. */
 static void spawn_failed(struct proc_state *s, struct report *r, int64_t pid, json_t *attempts,
 			 int64_t status_seen)
@@ -319,7 +381,7 @@ static void spawn_failed(struct proc_state *s, struct report *r, int64_t pid, js
 	struct proc *actor = spawn_actor(r, who, a);
 	const char *script = NULL, *err = ev_str(a, AGS_K_ERR);
 	const char *id, *cwd = ev_str(a, AGS_K_CWD);
-	char key[32], fkey[512], how[96] = "";
+	char key[32], fkey[512], how[256];
 	json_t *image;
 	struct finding *f;
 	size_t nsearched = searched_count(attempts, a);
@@ -345,11 +407,11 @@ static void spawn_failed(struct proc_state *s, struct report *r, int64_t pid, js
 	if (image && is_shell(proc_name(who)))
 		set_str(finding_evidence(f), "via_shell", proc_name(who));
 
-	if (nsearched)
-		snprintf(how, sizeof(how), ", %zu PATH entries tried", nsearched);
+	cause_facts(ci >= 0 ? causes[ci].cause : NULL, a, nsearched, how, sizeof(how));
 	if (script) {
-		finding_summary(f, "%s could not run: %s (#! names \"%s\"; %s exits 127)", script,
-				causes[ci].says, argv_at(ev_arr(image, AGS_K_ARGV), 1),
+		finding_summary(f,
+				"%s could not run: %s (#!/usr/bin/env names \"%s\"; %s exits 127)",
+				script, causes[ci].says, argv_at(ev_arr(image, AGS_K_ARGV), 1),
 				proc_name(who));
 		return;
 	}
@@ -489,54 +551,53 @@ static void on_spawn(struct proc_state *s, struct report *r, json_t *ev)
 	json_decref(one);
 }
 
-static void on_child(struct proc_state *s, struct report *r, json_t *ev)
+/*
+ * "sh -c CMD" that exits 127 (or 126) without an exec event: the shell's own search found
+ * nothing (or no permission).  Reported from the status, and said to be inferred.
+ */
+static void shell_status(struct proc_state *s, struct report *r, int64_t pid, int64_t status,
+			 int64_t ts)
 {
-	const char *state = ev_str(ev, AGS_K_STATE);
-	int64_t cpid = ev_int_or(ev, AGS_K_CHILD, 0);
-	struct proc *p = report_proc(r, ev_pid(ev));
-	struct proc *c = cpid > 0 ? report_proc(r, cpid) : NULL;
-	double age_s = (double)ev_int_or(ev, AGS_K_AGE, 0) / 1e9;
-	bool zombie = state && strcmp(state, "zombie") == 0;
-	char seen[48], key[256];
-	const char *cname;
+	char key[32], cmd[256];
+	json_t *image;
+	json_t *argv;
+	const char *script, *id;
+	struct proc *who = report_proc(r, pid);
+	struct proc *parent;
 	struct finding *f;
+	size_t n;
 
-	if (!c || !state || (!zombie && strcmp(state, "running") != 0))
+	if ((status != 127 && status != 126) || !who || linked_failure(s, pid))
 		return;
-	cname = proc_name(c);
-	if (strcmp(cname, "?") == 0 && ev_str(ev, AGS_K_COMM) && *ev_str(ev, AGS_K_COMM))
-		cname = ev_str(ev, AGS_K_COMM);
-	if (strcmp(cname, "?") == 0 && ev_str(ev, AGS_K_CMD) && *ev_str(ev, AGS_K_CMD))
-		cname = path_base(ev_str(ev, AGS_K_CMD));
-	pid_key(seen, sizeof(seen), zombie ? "zombie:" : "running:", cpid);
-	if (json_object_get(s->seen, seen))
+	pid_key(key, sizeof(key), "", pid);
+	image = json_object_get(s->image, key);
+	argv = ev_arr(image, AGS_K_ARGV);
+	script = argv_at(argv, 2);
+	if (!is_shell(proc_name(who)) || !argv_at(argv, 1) || strcmp(argv_at(argv, 1), "-c") ||
+	    !script)
 		return;
-	json_object_set_new(s->seen, seen, json_true());
-	snprintf(key, sizeof(key), "%s\x1f%s", proc_name(p), cname);
-	f = finding_add_ev(r, zombie ? "child.zombie" : "child.left_running", key, ev);
+	n = strcspn(script, " \t\n;|&<>()");
+	snprintf(cmd, sizeof(cmd), "%.*s", (int)(n < sizeof(cmd) ? n : sizeof(cmd) - 1), script);
+	id = status == 127 ? "spawn.not_on_path" : "spawn.no_exec_permission";
+	f = finding_add(r, id, cmd, ts, pid);
 	if (!f)
 		return;
-	finding_pid(f, cpid);
-	finding_sample(f, "children",
-		       json_pack("{s:I, s:s, s:O?, s:f}", "pid", (json_int_t)cpid, "name", cname,
-				 "argv", c->argv ? c->argv : c->spawn_argv, "age_s",
-				 (double)(int64_t)(age_s * 1000) / 1000),
-		       8);
-	json_object_set_new(
-		finding_evidence(f), "parent",
-		json_pack("{s:I, s:s}", "pid", (json_int_t)p->pid, "name", proc_name(p)));
-	if (zombie)
-		finding_summary(f,
-				"%s (pid %lld) left %lld exited child(ren) unreaped, e.g. %s (pid "
-				"%lld) for %.1f s: zombies hold a pid each until waited for",
-				proc_name(p), (long long)p->pid, (long long)finding_count(f), cname,
-				(long long)cpid, age_s);
-	else
-		finding_summary(f,
-				"%s (pid %lld) exited with %lld child(ren) still running, e.g. %s "
-				"(pid %lld), started %.1f s before",
-				proc_name(p), (long long)p->pid, (long long)finding_count(f), cname,
-				(long long)cpid, age_s);
+	parent = report_parent(r, who);
+	if (parent)
+		finding_pid(f, parent->pid);
+	link_failure(s, pid, f);
+	if (finding_count(f) == 1) {
+		json_object_set_new(finding_evidence(f), "command", json_string(cmd));
+		json_object_set_new(finding_evidence(f), "argv", json_deep_copy(argv));
+		json_object_set_new(finding_evidence(f), "exit_status", json_integer(status));
+		set_str(finding_evidence(f), "via_shell", proc_name(who));
+		json_object_set_new(finding_evidence(f), "inferred",
+				    json_string("from the shell's exit status; no exec event"));
+	}
+	finding_summary(f, "%s -c (pid %lld%s%s) exited %lld: \"%s\" %s (inferred from the status)",
+			proc_name(who), (long long)pid, parent ? ", run by " : "",
+			parent ? proc_name(parent) : "", (long long)status, cmd,
+			status == 127 ? "was not found" : "could not be executed");
 }
 
 static void on_wait(struct proc_state *s, struct report *r, json_t *ev)
@@ -548,6 +609,7 @@ static void on_wait(struct proc_state *s, struct report *r, json_t *ev)
 	if (cpid <= 0)
 		return;
 	flush_pending(s, r, cpid, status);
+	shell_status(s, r, cpid, status, ev_ts(ev));
 	f = linked_failure(s, cpid);
 	if (f && (status == 127 || status == 126))
 		json_object_set_new(finding_evidence(f), "exit_status", json_integer(status));
@@ -561,7 +623,6 @@ static void *proc_create(void)
 		return NULL;
 	s->pending = json_object();
 	s->image = json_object();
-	s->seen = json_object();
 	return s;
 }
 
@@ -583,56 +644,11 @@ static void proc_event(void *st, struct report *r, json_t *ev)
 		break;
 	case AGS_KIND_PROC_EXIT:
 		flush_pending(s, r, ev_pid(ev), ev_int_or(ev, AGS_K_STATUS, -1));
+		shell_status(s, r, ev_pid(ev), ev_int_or(ev, AGS_K_STATUS, -1), ev_ts(ev));
 		break;
 	case AGS_KIND_SPAWN: on_spawn(s, r, ev); break;
 	case AGS_KIND_WAIT: on_wait(s, r, ev); break;
-	case AGS_KIND_CHILD: on_child(s, r, ev); break;
 	default: break;
-	}
-}
-
-/* When a process ended, as far as the events tell; 0 when unknown. */
-static int64_t end_ts(const struct proc *p)
-{
-	if (p->exited)
-		return p->exit_ts_ns;
-	return p->reaped ? p->reap_ts_ns : 0;
-}
-
-static void orphans(struct proc_state *s, struct report *r)
-{
-	for (size_t i = 0; i < report_nprocs(r); i++) {
-		struct proc *c = report_proc_at(r, i);
-		struct proc *p = report_parent(r, c);
-		int64_t pend = p ? end_ts(p) : 0;
-		int64_t cend = c->exited ? c->exit_ts_ns : c->last_ts_ns;
-		char seen[48], key[256];
-		struct finding *f;
-
-		if (!p || !pend || c->reaped || cend <= pend)
-			continue;
-		pid_key(seen, sizeof(seen), "running:", c->pid);
-		if (json_object_get(s->seen, seen))
-			continue;
-		snprintf(key, sizeof(key), "%s\x1f%s", proc_name(p), proc_name(c));
-		f = finding_add(r, "child.orphaned", key, pend, c->pid);
-		if (!f)
-			continue;
-		finding_pid(f, p->pid);
-		finding_sample(f, "orphans",
-			       json_pack("{s:I, s:s, s:O?, s:f}", "pid", (json_int_t)c->pid, "name",
-					 proc_name(c), "argv", c->argv, "outlived_parent_s",
-					 (double)((cend - pend) / 1000000) / 1000),
-			       8);
-		json_object_set_new(finding_evidence(f), "parent",
-				    json_pack("{s:I, s:s, s:b}", "pid", (json_int_t)p->pid, "name",
-					      proc_name(p), "killed",
-					      p->has_status && p->signal > 0));
-		finding_summary(f,
-				"%s (pid %lld) outlived its parent %s (pid %lld) by %.1f s and was "
-				"never reaped by it: nobody owns it now",
-				proc_name(c), (long long)c->pid, proc_name(p), (long long)p->pid,
-				(double)(cend - pend) / 1e9);
 	}
 }
 
@@ -657,7 +673,6 @@ static void proc_finish(void *st, struct report *r)
 		flush_pending(s, r, strtoll(json_string_value(v), NULL, 10), -1);
 	}
 	json_decref(keys);
-	orphans(s, r);
 }
 
 static void proc_destroy(void *st)
@@ -668,7 +683,6 @@ static void proc_destroy(void *st)
 		return;
 	json_decref(s->pending);
 	json_decref(s->image);
-	json_decref(s->seen);
 	free(s->links);
 	free(s);
 }

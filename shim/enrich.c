@@ -405,10 +405,26 @@ static int64_t read_num(const char *path)
 	return v;
 }
 
+/* pids.max and pids.current of the cgroup directory dir (text of length n). */
+static void read_pids(const char *root, const char *dir, size_t n, struct ags_proc_limit *out)
+{
+	char path[AGS_PATH_MAX + 64];
+	size_t r = strlen(root);
+
+	if (r + n + 16 >= sizeof(path))
+		return;
+	memcpy(path, root, r);
+	memcpy(path + r, dir, n);
+	strcpy(path + r + n, "/pids.max");
+	out->pids_max = read_num(path);
+	strcpy(path + r + n, "/pids.current");
+	out->pids_current = read_num(path);
+}
+
 void ags_proc_limits(struct ags_proc_limit *out)
 {
+	char cg[2048];
 	struct rlimit rl;
-	char cg[AGS_PATH_MAX], path[AGS_PATH_MAX + 64];
 	long fd, n;
 
 	out->rlimit_nproc = -1;
@@ -417,23 +433,31 @@ void ags_proc_limits(struct ags_proc_limit *out)
 	if (ags_sys(SYS_prlimit64, 0, RLIMIT_NPROC, 0, (long)&rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY)
 		out->rlimit_nproc = (int64_t)rl.rlim_cur;
-	/* cgroup v2: the one line "0::/path". */
 	fd = ags_sys_open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return;
 	n = ags_sys_read(fd, cg, sizeof(cg) - 1);
 	ags_sys_close(fd);
-	if (n < 4 || memcmp(cg, "0::", 3) != 0)
+	if (n <= 0)
 		return;
 	cg[n] = '\0';
-	cg[strcspn(cg, "\n")] = '\0';
-	strcpy(path, "/sys/fs/cgroup");
-	strcat(path, cg + 3);
-	n = (long)strlen(path);
-	strcpy(path + n, "/pids.max");
-	out->pids_max = read_num(path);
-	strcpy(path + n, "/pids.current");
-	out->pids_current = read_num(path);
+	/* "8:pids:/path" (cgroup v1) wins over "0::/path" (v2, unified). */
+	for (char *line = cg; *line;) {
+		char *nl = strchr(line, '\n'), *path;
+
+		if (nl)
+			*nl = '\0';
+		path = strchr(line, ':') ? strchr(strchr(line, ':') + 1, ':') : NULL;
+		if (path && strstr(line, ":pids:") && path == strstr(line, ":pids:") + 5) {
+			read_pids("/sys/fs/cgroup/pids", path + 1, strlen(path + 1), out);
+			return;
+		}
+		if (path && strncmp(line, "0::", 3) == 0 && out->pids_max < 0)
+			read_pids("/sys/fs/cgroup", path + 1, strlen(path + 1), out);
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
 }
 
 void ags_explain_eagain(struct ags_ev *ev)

@@ -30,6 +30,7 @@ struct pending {
 	int err;
 	int forked;
 	int fallback; /* glibc goes on to run the file with /bin/sh */
+	int inferred; /* no exec call: a shell's 127 */
 	int ntries;
 	int searched; /* more than one candidate, or a PATH search */
 	int has_sz;
@@ -110,6 +111,7 @@ static void pend_start(struct pending *p, const char *call, const char *name, ch
 	p->err = 0;
 	p->forked = ags_in_fork_child();
 	p->fallback = 0;
+	p->inferred = 0;
 	p->ntries = 0;
 	p->searched = 0;
 	p->has_sz = 0;
@@ -154,6 +156,8 @@ static void pend_emit(struct pending *p)
 	ags_ev_str(&ev, AGS_K_CWD, p->cwd_ok ? p->cwd : NULL);
 	if (p->fallback)
 		ags_ev_str(&ev, AGS_K_FALLBACK, "/bin/sh");
+	if (p->inferred)
+		ags_ev_bool(&ev, AGS_K_INFERRED, 1);
 	ags_explain_exec(&ev, tries, p->ntries, &ctx);
 	ags_ev_raw(&ev, p->argv_json, p->argv_len, p->argv_cut);
 	ags_ev_emit(&ev);
@@ -227,6 +231,27 @@ void ags_exec_report(const char *call, const char *name, int ret, int err, char 
 	emit_now(call, name, ret, err, argv, envp, cands, errs, n, searched, fallback);
 }
 
+void ags_exec_report_inferred(const char *shell, const char *name, char *const argv[],
+			      const char *const *cands, const int *errs, int n)
+{
+	struct pending *p = &pend;
+
+	if (__atomic_exchange_n(&pend_busy, 1, __ATOMIC_ACQ_REL))
+		return; /* at exit, another thread mid-record: skip the inference */
+	if (pend_active)
+		pend_emit(&pend);
+	pend_active = 0;
+	pend_start(p, shell, name, argv, NULL);
+	for (int i = 0; i < n; i++)
+		pend_try(p, cands[i], errs[i], argv, NULL);
+	p->err = ENOENT;
+	p->ret = 127;
+	p->searched = 1;
+	p->inferred = 1;
+	pend_emit(p);
+	__atomic_store_n(&pend_busy, 0, __ATOMIC_RELEASE);
+}
+
 /* A failed execve-style call: fold it into the pending start or begin a new one. */
 static void fold_failure(const char *call, const char *path, char *const argv[], char *const envp[],
 			 int err)
@@ -236,9 +261,8 @@ static void fold_failure(const char *call, const char *path, char *const argv[],
 		return;
 	}
 	if (pend_active && pend.call == call &&
-	    strcmp(base_name(pend.tries[0]), base_name(path)) == 0 &&
-	    strcmp(pend.tries[pend.ntries - 1], path) != 0) {
-		/* The next directory of the program's own PATH search. */
+	    strcmp(base_name(pend.tries[0]), base_name(path)) == 0) {
+		/* The next directory of the program's own PATH search (PATH may repeat one). */
 		pend_try(&pend, path, err, argv, envp);
 		pend.searched = 1;
 		copy_in(pend.name, sizeof(pend.name), base_name(path));
@@ -250,6 +274,20 @@ static void fold_failure(const char *call, const char *path, char *const argv[],
 		__atomic_store_n(&pend_active, 1, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&pend_busy, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Before another exec attempt: a pending failure for a different name is
+ * final now (this attempt may succeed and take the record with it); one for
+ * the same name may be the same search going on, and stays pending.
+ */
+static void flush_unless_same(const char *call, const char *path)
+{
+	if (!__atomic_load_n(&pend_active, __ATOMIC_ACQUIRE))
+		return;
+	if (pend.call == call && path && strcmp(base_name(pend.tries[0]), base_name(path)) == 0)
+		return;
+	ags_exec_flush();
 }
 
 /* Follow applies whatever AGSHIM_TRACE says, unless the shim itself is running. */
@@ -268,8 +306,10 @@ static int do_execve(const char *call, const char *path, char *const argv[], cha
 		return REAL(execve)(path, argv, envp);
 	trace = ags_tracing(AGS_FAM_PROC);
 	ags_in_shim++;
-	if (trace)
-		ags_proc_tick();
+	if (trace) {
+		flush_unless_same(call, path);
+		ags_children_tick();
+	}
 	env = ags_env_follow(envp, &b);
 	ags_in_shim--;
 	ret = REAL(execve)(path, argv, env);

@@ -407,16 +407,23 @@ static void net_fork_child(void)
 		ags_fdtab[fd].flags &= (uint8_t)~AGS_FDF_COUNTED;
 }
 
+void ags_net_init(void)
+{
+	ags_in_shim++;
+	ags_dns_init();
+	ags_on_exit(at_exit);
+	pthread_atfork(NULL, NULL, net_fork_child);
+	ags_in_shim--;
+}
+
+#ifndef AGS_UNIT_TEST
+/* After init (constructor 101): read the resolver files, hook exit and fork. */
 __attribute__((constructor(110))) static void net_init(void)
 {
 	int saved = errno;
 
-	if (ags_ready()) {
-		ags_in_shim++;
-		ags_dns_init();
-		ags_on_exit(at_exit);
-		pthread_atfork(NULL, NULL, net_fork_child);
-		ags_in_shim--;
-	}
+	if (ags_ready())
+		ags_net_init();
 	errno = saved;
 }
+#endif

@@ -95,6 +95,9 @@ void ags_net_forget(int fd) AGS_HIDDEN;
 void ags_net_io(int fd, struct ags_fdent *e, int out, const void *buf, size_t buf_len, ssize_t ret,
 		int err) AGS_HIDDEN;
 
+/* Read the resolver context, register the exit and fork hooks; once, after init. */
+void ags_net_init(void) AGS_HIDDEN;
+
 /* An fd-creating call failed with EMFILE or ENFILE: write fd_exhaust.  Keeps errno. */
 void ags_fd_exhaust(const char *call, int err) AGS_HIDDEN;
 /*

@@ -11,7 +11,9 @@
  * The shim exports wrappers for open, close, write and friends, so a plain
  * call to those from inside the shim would land in its own wrappers.  These
  * go to the kernel directly, return -errno on failure, and leave errno as it
- * was.  Async-signal-safe.
+ * was.  Async-signal-safe.  Only for calls of at most four arguments: the
+ * fifth and sixth registers are left unset, so a call that reads them
+ * (waitid's rusage, mmap) must use syscall() itself.
  */
 static inline long ags_sys(long nr, long a, long b, long c, long d)
 {

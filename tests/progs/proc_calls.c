@@ -24,6 +24,34 @@ static int status_of(pid_t pid)
 	return st;
 }
 
+/* What Python's subprocess and dash do: walk PATH, execv each candidate. */
+static void self_search(const char *name)
+{
+	char *argv[] = { (char *)name, NULL };
+	const char *path = getenv("PATH");
+	char buf[1024];
+
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, name);
+		execv(buf, argv);
+		path += n + (path[n] == ':');
+	}
+}
+
+/* A child that searches PATH itself; returns its wait status. */
+static int search_in_child(const char *name, int use_vfork)
+{
+	pid_t pid = use_vfork ? vfork() : fork();
+
+	if (pid == 0) {
+		self_search(name);
+		_exit(127);
+	}
+	return status_of(pid);
+}
+
 int main(void)
 {
 	char *none[] = { "no-such-prog-agshim", NULL };
@@ -69,6 +97,12 @@ int main(void)
 		_exit(126);
 	}
 	printf("vfork-true status=%d\n", status_of(pid));
+
+	/* a program's own PATH search: misses before a hit are no failure */
+	printf("search-missing status=%d\n", search_in_child("no-such-prog-agshim", 0));
+	printf("search-true status=%d\n", search_in_child("true", 0));
+	printf("vsearch-missing status=%d\n", search_in_child("no-such-prog-agshim", 1));
+	printf("vsearch-true status=%d\n", search_in_child("true", 1));
 
 	/* fork, then the wait family */
 	pid = fork();

@@ -19,7 +19,9 @@ trap 'runuser -u "$user" -- "$PGBIN/pg_ctl" -D "$pgdir/data" -m immediate stop >
 	rm -rf "$pgdir"' EXIT
 runuser -u "$user" -- "$PGBIN/initdb" -D "$pgdir/data" -A trust -U "$user" >"$pgdir/initdb.log" 2>&1 ||
 	{ cat "$pgdir/initdb.log"; fail "initdb failed"; }
-port=$(( 30000 + $$ % 20000 ))
+# A free loopback port (other test suites may run on this machine at the same time).
+port=$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => {
+	console.log(s.address().port); s.close(); })")
 runuser -u "$user" -- "$PGBIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/pg.log" -w -t 30 \
 	-o "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c max_connections=5 \
 	-c superuser_reserved_connections=0" start >/dev/null ||

@@ -10,18 +10,19 @@ dir="$AGS_ROOT/tests/scenarios"
 # run MODE DELAY_MS ATTEMPTS EVENTS: start the server, connect, kill the server, let the
 # client reconnect ATTEMPTS times against the closed port.
 run() {
-	port=$(( 20000 + ($$ + $2) % 20000 ))
-	node "$dir/net_ws_server.js" "$port" > server.out 2>&1 &
+	node "$dir/net_ws_server.js" > server.out 2>&1 &
 	spid=$!
 	i=0
 	until grep -q ready server.out; do
 		i=$((i + 1)); [ $i -gt 100 ] && fail "ws server did not start"; sleep 0.1
 	done
+	port=$(awk '/^ready/ {print $2}' server.out)
 	ags_run "$4" node "$dir/net_ws_storm.js" "$port" "$1" "$2" "$3" > client.out 2>&1 &
 	cpid=$!
 	i=0
 	until grep -q open client.out; do
-		i=$((i + 1)); [ $i -gt 100 ] && fail "ws client did not connect"; sleep 0.1
+		i=$((i + 1)); [ $i -gt 300 ] && { cat client.out; fail "ws client did not connect"; }
+		sleep 0.1
 	done
 	kill "$spid"
 	wait "$spid" 2>/dev/null

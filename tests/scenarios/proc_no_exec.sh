@@ -15,6 +15,21 @@ report_json r1.json
 assert_jq r1.json '[.findings[] | select(.id == "spawn.no_exec_permission")] | length == 1' \
 	"spawn.no_exec_permission"
 
+# Not failures: an EACCES candidate early on PATH before one that runs, and a script
+# without #! that glibc's execvp hands to /bin/sh.
+: > "$EV"
+mkdir -p d1 d2
+printf '#!/bin/sh\necho d1\n' > d1/tool
+printf '#!/bin/sh\necho d2\n' > d2/tool
+printf 'echo plain-script-ran\n' > plain
+chmod 644 d1/tool
+chmod 755 d2/tool plain
+spawn_both later "{\"file\":\"tool\",\"options\":{\"env\":{\"PATH\":\"$AGS_TMP/d1:$AGS_TMP/d2\"}}}"
+seen_jq later '.code == 0 and .stdout == "d2\n"' "the second PATH entry ran"
+spawn_both plain '{"file":"./plain"}'
+seen_jq plain '.code == 0 and .stdout == "plain-script-ran\n"' "a #!-less script ran via /bin/sh"
+[ "$(ev_count '.kind == "exec"')" = 0 ] || fail "a start that succeeded wrote an exec event"
+
 # noexec: a tmpfs mounted noexec in a private mount namespace (root only).
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
 	: > "$EV"

@@ -368,6 +368,25 @@ static void test_dropped(void **state)
 	report_free(r);
 }
 
+static void test_shell_127_inferred(void **state)
+{
+	/* spawn(..., {shell: true}): dash's own search wrote nothing, it exited 127. */
+	const char *in = NODE_START FORK_101
+		"{\"ts_ns\":2100,\"kind\":\"proc_start\",\"pid\":101,\"ppid\":100,"
+		"\"exe\":\"/usr/bin/dash\",\"argv\":[\"/bin/sh\",\"-c\",\"claudex -p hi\"]}\n"
+		"{\"ts_ns\":2300,\"kind\":\"proc_exit\",\"pid\":101,\"status\":127}\n" WAIT(
+			2400, 101, 127) NODE_EXIT;
+	struct report *r = run_text(in);
+	struct finding *f = only(r, "spawn.not_on_path");
+
+	(void)state;
+	assert_int_equal(report_nfindings(r), 1);
+	assert_int_equal(finding_count(f), 1);
+	assert_string_equal(json_string_value(evidence(f, "command")), "claudex");
+	assert_non_null(evidence(f, "inferred"));
+	report_free(r);
+}
+
 static void test_ebpf_twins_dropped(void **state)
 {
 	/* Both producers saw the same failed exec: one finding, and both sources on the process. */
@@ -426,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_orphan_of_a_killed_parent),
 		cmocka_unit_test(test_not_observed),
 		cmocka_unit_test(test_dropped),
+		cmocka_unit_test(test_shell_127_inferred),
 		cmocka_unit_test(test_ebpf_twins_dropped),
 		cmocka_unit_test(test_clean_run),
 	};
