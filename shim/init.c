@@ -80,6 +80,7 @@ void ags_emit_exit(int status, int sig)
 	if (ags_state <= 0 || __atomic_exchange_n(&exit_emitted, 1, __ATOMIC_ACQ_REL))
 		return;
 	ags_in_shim++;
+	ags_exit_status = status;
 	ags_run_exit_hooks();
 	ags_ev_begin(&ev, AGS_KIND_PROC_EXIT, NULL);
 	if (status >= 0)
