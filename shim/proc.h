@@ -46,6 +46,12 @@ void ags_exec_report(const char *call, const char *name, int ret, int err, char 
  */
 void ags_exec_report_inferred(const char *shell, const char *name, char *const argv[],
 			      const char *const *cands, const int *errs, int n) AGS_HIDDEN;
+/*
+ * The first command word of a `sh -c` string, past VAR=value assignments,
+ * into out; 0 when it is not a plain word (quotes, expansions) or is a
+ * shell builtin or reserved word.  Pure.
+ */
+int ags_shell_first_word(const char *cmd, char *out, size_t n) AGS_HIDDEN;
 /* Register the shell-127 check at exit. */
 void ags_shell_init(void) AGS_HIDDEN;
 

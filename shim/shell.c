@@ -43,8 +43,7 @@ static int in_list(const char *const *list, const char *s)
 	return 0;
 }
 
-/* The first command word of CMD, when it is a plain word; 0 when it is not. */
-static int first_word(const char *cmd, char *out, size_t n)
+int ags_shell_first_word(const char *cmd, char *out, size_t n)
 {
 	const char *p = cmd, *e;
 	size_t len;
@@ -108,7 +107,8 @@ static void shell_exit(void)
 	base = strrchr(ags_exe, '/');
 	base = base ? base + 1 : ags_exe;
 	if (!in_list(shells, base) || !shell_args(args, sizeof(args), &a0, &a1, &a2) ||
-	    strcmp(a1, "-c") != 0 || !first_word(a2, word, sizeof(word)) || strchr(word, '/'))
+	    strcmp(a1, "-c") != 0 || !ags_shell_first_word(a2, word, sizeof(word)) ||
+	    strchr(word, '/'))
 		return;
 	path = ags_env_get(environ, "PATH");
 	if (!path)
