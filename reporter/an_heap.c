@@ -204,30 +204,32 @@ static bool plumbing(const char *frame)
  */
 static json_t *first_hand(json_t *frames, char *site, size_t len)
 {
-	json_t *out = json_array(), *f;
-	size_t i, start = json_array_size(frames);
+	size_t i, n = json_array_size(frames), start = n;
+	json_t *out = json_array();
 	bool jit = false;
 
-	json_array_foreach(frames, i, f)
-	{
-		const char *s = json_string_value(f);
+	/* JavaScript frames: the first of the program's own, else the first of Node's. */
+	for (i = 0; i < n; i++) {
+		const char *s = json_string_value(json_array_get(frames, i));
 
-		if (s && strstr(s, " ([jit])")) {
+		if (!s || !strstr(s, " ([jit])"))
+			continue;
+		if (!jit)
 			start = i;
-			jit = true;
+		jit = true;
+		if (!strstr(s, " node:")) {
+			start = i;
 			break;
 		}
 	}
-	if (!jit)
-		json_array_foreach(frames, i, f)
-		{
-			const char *s = json_string_value(f);
+	for (i = 0; !jit && i < n; i++) {
+		const char *s = json_string_value(json_array_get(frames, i));
 
-			if (s && !plumbing(s)) {
-				start = i;
-				break;
-			}
+		if (s && !plumbing(s)) {
+			start = i;
+			break;
 		}
+	}
 	site[0] = '\0';
 	for (i = start; i < json_array_size(frames) && json_array_size(out) < 8; i++) {
 		const char *s = json_string_value(json_array_get(frames, i));
@@ -235,14 +237,17 @@ static json_t *first_hand(json_t *frames, char *site, size_t len)
 		if (!s)
 			continue;
 		if (!site[0]) {
-			size_t n = strcspn(s, jit ? "(" : "+ ");
+			size_t k = strcspn(s, jit ? "(" : "+ ");
 
-			while (jit && n > 0 && s[n - 1] == ' ')
-				n--;
-			if (n >= len)
-				n = len - 1;
-			memcpy(site, s, n);
-			site[n] = '\0';
+			while (jit && k > 0 && s[k - 1] == ' ')
+				k--;
+			if (k >= len)
+				k = len - 1;
+			memcpy(site, s, k);
+			site[k] = '\0';
+			/* V8 marks the tier (~ interpreted, ^ baseline, * optimised): one site. */
+			if (jit && !strncmp(site, "JS:", 3) && strchr("~^*+", site[3]))
+				memmove(site + 3, site + 4, strlen(site + 3));
 		}
 		json_array_append_new(out, json_string(s));
 	}
@@ -270,6 +275,51 @@ static double slope(const int64_t *t, const int64_t *y, size_t n)
 static double hyp(double a, double b)
 {
 	return sqrt(a * a + b * b);
+}
+
+/* The slope of y over t divided by its standard error: how clearly the trend stands out. */
+static double trend_t(const int64_t *t, const int64_t *y, size_t n)
+{
+	double mt = 0, my = 0, sxx = 0, sxy = 0, b, res = 0;
+
+	if (n < 3)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		mt += (double)t[i] / n;
+		my += (double)y[i] / n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sxx += ((double)t[i] - mt) * ((double)t[i] - mt);
+		sxy += ((double)t[i] - mt) * ((double)y[i] - my);
+	}
+	if (sxx <= 0)
+		return 0;
+	b = sxy / sxx;
+	for (size_t i = 0; i < n; i++) {
+		double r = (double)y[i] - (my + b * ((double)t[i] - mt));
+
+		res += r * r;
+	}
+	res = sqrt(res / (double)(n - 2));
+	return res > 0 ? b / (res / sqrt(sxx)) : 1e9;
+}
+
+static bool floor_rises(const struct stack *s)
+{
+	size_t k = s->npts / 3 ? s->npts / 3 : 1;
+	int64_t lo = INT64_MAX, hi = INT64_MIN, err = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		if (s->pts[i].live > hi)
+			hi = s->pts[i].live;
+		if (s->pts[s->npts - 1 - i].live < lo)
+			lo = s->pts[s->npts - 1 - i].live;
+		if (s->pts[i].err > err)
+			err = s->pts[i].err;
+		if (s->pts[s->npts - 1 - i].err > err)
+			err = s->pts[s->npts - 1 - i].err;
+	}
+	return (double)lo > (double)hi + 2 * M_SQRT2 * (double)err;
 }
 
 /*
@@ -301,11 +351,74 @@ static bool is_leak(const struct stack *s, double *growth, double *rate)
 		y[i] = s->pts[s->npts - n + i].live;
 	}
 	*rate = slope(t, y, n);
+	/*
+	 * A garbage-collected runtime draws a sawtooth: a cache whose old entries await the
+	 * collector rises and falls.  A leak's floor rises: every point of the last third lies
+	 * above every point of the first, and the trend stands out of the scatter around it.
+	 */
+	if (!floor_rises(s) || trend_t(t, y, n) < 4)
+		return false;
 	return *rate > 0;
+}
+
+/*
+ * Stacks with the same first-hand site are one series: a JIT tiers code up and the
+ * same JavaScript call starts allocating from new return addresses, and a C function
+ * may allocate from several lines.  Points are summed by snapshot (a stack missing from
+ * a snapshot adds nothing), errors in quadrature; merged stacks are left empty.
+ */
+static void merge_by_site(struct hproc *h)
+{
+	char a[160], b[160];
+
+	for (size_t i = 0; i < h->nstacks; i++) {
+		struct stack *s = &h->stacks[i];
+
+		if (!s->npts)
+			continue;
+		json_decref(first_hand(s->frames, a, sizeof(a)));
+		for (size_t j = i + 1; j < h->nstacks; j++) {
+			struct stack *t = &h->stacks[j];
+			struct point *m;
+			size_t x = 0, y = 0, n = 0;
+
+			if (!t->npts)
+				continue;
+			json_decref(first_hand(t->frames, b, sizeof(b)));
+			if (strcmp(a, b))
+				continue;
+			m = calloc(s->npts + t->npts, sizeof(*m));
+			if (!m)
+				return;
+			while (x < s->npts || y < t->npts) {
+				bool fs = x < s->npts &&
+					  (y >= t->npts || s->pts[x].seq <= t->pts[y].seq);
+				bool ft = y < t->npts &&
+					  (x >= s->npts || t->pts[y].seq <= s->pts[x].seq);
+				struct point *p = &m[n++];
+
+				*p = fs ? s->pts[x] : t->pts[y];
+				if (fs && ft) {
+					p->live += t->pts[y].live;
+					p->alloc += t->pts[y].alloc;
+					p->err =
+						(int64_t)hyp((double)p->err, (double)t->pts[y].err);
+				}
+				x += fs;
+				y += ft;
+			}
+			free(s->pts);
+			s->pts = m;
+			s->npts = n;
+			s->cap = s->npts;
+			t->npts = 0;
+		}
+	}
 }
 
 static void leaks(struct report *r, struct hproc *h)
 {
+	merge_by_site(h);
 	for (size_t i = 0; i < h->nstacks; i++) {
 		struct stack *s = &h->stacks[i];
 		const struct point *z = &s->pts[s->npts - 1];
@@ -324,8 +437,31 @@ static void leaks(struct report *r, struct hproc *h)
 		}
 		finding_add(r, "heap.leak", site, z->ts, h->pid);
 		ev = finding_evidence(f);
-		if (json_object_get(ev, "site"))
+		if (json_object_get(ev, "site")) {
+			/* Another stack of the same site in the same process: add it up. */
+			if (ev_int_or(ev, "pid", 0) == h->pid) {
+				int64_t live = ev_int_or(ev, "live_bytes", 0) + z->live;
+				double err =
+					hyp((double)ev_int_or(ev, "err_bytes", 0), (double)z->err);
+
+				growth += (double)ev_int_or(ev, "growth_bytes", 0);
+				rate += (double)ev_int_or(ev, "rate_bytes_per_s", 0);
+				json_object_set_new(ev, "live_bytes", json_integer(live));
+				json_object_set_new(ev, "err_bytes", json_integer((json_int_t)err));
+				json_object_set_new(ev, "growth_bytes",
+						    json_integer((json_int_t)growth));
+				json_object_set_new(ev, "rate_bytes_per_s",
+						    json_integer((json_int_t)rate));
+				json_object_set_new(ev, "stacks",
+						    json_integer(ev_int_or(ev, "stacks", 1) + 1));
+				finding_summary(f,
+						"%s holds %.1f MiB (+/- %.1f MiB) live and keeps "
+						"growing: +%.1f MiB, %.2f MiB/s, from %lld stacks",
+						site, (double)live / MIB, err / MIB, growth / MIB,
+						rate / MIB, (long long)ev_int_or(ev, "stacks", 2));
+			}
 			continue; /* the first process's figures stand; pids lists the rest */
+		}
 		json_object_set_new(ev, "site", json_string(site));
 		json_object_set_new(ev, "pid", json_integer(h->pid));
 		json_object_set_new(ev, "stack", json_integer(s->id));
@@ -340,6 +476,25 @@ static void leaks(struct report *r, struct hproc *h)
 		if (h->nsnaps)
 			json_object_set_new(ev, "sample_bytes",
 					    json_integer(h->snaps[h->nsnaps - 1].mean));
+		if (h->nsnaps) {
+			const struct snap *a = &h->snaps[0], *b = &h->snaps[h->nsnaps - 1];
+
+			json_object_set_new(ev, "rss_first_bytes", json_integer(a->rss));
+			json_object_set_new(ev, "rss_last_bytes", json_integer(b->rss));
+			json_object_set_new(ev, "malloc_first_bytes", json_integer(a->mused));
+			json_object_set_new(ev, "malloc_last_bytes", json_integer(b->mused));
+			json_object_set_new(ev, "outside_malloc_last_bytes",
+					    json_integer(b->outside));
+			if (b->limit)
+				json_object_set_new(ev, "cg_limit_bytes", json_integer(b->limit));
+		}
+		if (strstr(site, "ArrayBufferAllocator"))
+			json_object_set_new(
+				ev, "hint",
+				json_string("Buffer/ArrayBuffer backing stores allocated "
+					    "from JavaScript; run node with --perf-basic-prof "
+					    "--interpreted-frames-native-stack to name the "
+					    "function"));
 		json_object_set_new(ev, "frames", fh);
 		if (s->frames)
 			json_object_set_new(ev, "all_frames", json_deep_copy(s->frames));
@@ -354,7 +509,7 @@ static void leaks(struct report *r, struct hproc *h)
 static void outside_malloc(struct report *r, struct hproc *h)
 {
 	const struct snap *a, *z;
-	double rss_g, heap_g;
+	double rss_g, heap_g, out_g;
 	struct finding *f;
 	json_t *ev;
 	char key[32];
@@ -365,7 +520,13 @@ static void outside_malloc(struct report *r, struct hproc *h)
 	z = &h->snaps[h->nsnaps - 1];
 	rss_g = (double)(z->rss - a->rss);
 	heap_g = (double)(z->mused - a->mused);
-	if (rss_g < 16 * MIB || rss_g < 0.2 * (double)a->rss || heap_g > 0.25 * rss_g)
+	/*
+	 * Outside malloc means anonymous memory that malloc does not hold: RSS can also grow
+	 * with memory malloc keeps after free() (malloc_sys), which is not this finding.
+	 */
+	out_g = (double)(z->outside - a->outside);
+	if (rss_g < 16 * MIB || rss_g < 0.2 * (double)a->rss || heap_g > 0.25 * rss_g ||
+	    out_g < 0.5 * rss_g)
 		return;
 	snprintf(key, sizeof(key), "%lld", (long long)h->pid);
 	f = finding_add(r, "heap.growth_outside_malloc", key, z->ts, h->pid);
@@ -494,11 +655,36 @@ static void oom(struct report *r, struct hproc *h)
 	}
 }
 
+/*
+ * Runtimes free their heaps while they exit (Node releases every ArrayBuffer before the
+ * shim's exit hook runs): an exit snapshot with less than half the live bytes of the one
+ * before it shows the teardown, not the program, and is left out of growth figures.
+ */
+static void drop_teardown(struct hproc *h)
+{
+	const struct snap *z, *y;
+
+	if (h->nsnaps < 4)
+		return;
+	z = &h->snaps[h->nsnaps - 1];
+	y = &h->snaps[h->nsnaps - 2];
+	if (z->live * 2 >= y->live && z->mused * 2 >= y->mused)
+		return;
+	h->nsnaps--;
+	for (size_t i = 0; i < h->nstacks; i++) {
+		struct stack *s = &h->stacks[i];
+
+		while (s->npts && z->seq > 0 && s->pts[s->npts - 1].seq >= z->seq)
+			s->npts--;
+	}
+}
+
 static void heap_finish(void *vst, struct report *r)
 {
 	struct heap_state *st = vst;
 
 	for (size_t i = 0; i < st->n; i++) {
+		drop_teardown(&st->procs[i]);
 		leaks(r, &st->procs[i]);
 		outside_malloc(r, &st->procs[i]);
 		oom(r, &st->procs[i]);

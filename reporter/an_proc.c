@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Process analyzer: failed spawns by cause, exit statuses tied to them, zombies, orphans. */
+/* Spawn analyzer: failed spawns by cause, and the exit statuses (127, 126) tied to them. */
 #include "report.h"
 
 #include <errno.h>
@@ -65,7 +65,6 @@ struct fail_link {
 struct proc_state {
 	json_t *pending; /* "pid" -> array of the failed exec events since its last image */
 	json_t *image;	 /* "pid" -> its latest proc_start event */
-	json_t *seen;	 /* "zombie:PID", "running:PID": child events already counted */
 	struct fail_link *links;
 	size_t nlinks, links_cap;
 };
@@ -474,11 +473,20 @@ static void flush_pending(struct proc_state *s, struct report *r, int64_t pid, i
 }
 
 /*
- * Both producers fold a PATH search into one event, written once the start has failed for
- * good, so an exec event with a cause is one failed start.  A bare ENOENT without a cause (a
- * producer that writes every failed execve) is folded here: such attempts wait for the pid's
- * next image (a search that worked), its exit, its parent's wait, or the end of the input.
+ * A "no such file" exec (bare, or with cause no_such_file or not_on_path) may be one step of a
+ * search that goes on to work: agshim-bpf sees every execve, and a program may try a second
+ * name.  Such events wait for the pid's next image (then they were no failure), its exit, its
+ * parent's wait, or the end of the input.  Every other failure is final when written.
  */
+static bool may_be_a_step(json_t *ev)
+{
+	const char *cause = ev_str(ev, AGS_K_CAUSE);
+
+	if (ev_int_or(ev, AGS_K_ERRNO, 0) != ENOENT)
+		return false;
+	return !cause || !strcmp(cause, AGS_CAUSE_NO_FILE) || !strcmp(cause, AGS_CAUSE_NOT_ON_PATH);
+}
+
 static void on_exec(struct proc_state *s, struct report *r, json_t *ev)
 {
 	const char *cause = ev_str(ev, AGS_K_CAUSE);
@@ -497,7 +505,7 @@ static void on_exec(struct proc_state *s, struct report *r, json_t *ev)
 					    json_deep_copy(ev_arr(ev, AGS_K_ARGV)));
 		return;
 	}
-	if (cause || ev_int_or(ev, AGS_K_ERRNO, 0) != ENOENT) {
+	if (!may_be_a_step(ev)) {
 		att = json_array();
 		json_array_append(att, ev);
 		spawn_failed(s, r, ev_pid(ev), att, -1);
@@ -550,56 +558,6 @@ static void on_spawn(struct proc_state *s, struct report *r, json_t *ev)
 	json_array_append(one, ev);
 	spawn_failed(s, r, ev_pid(ev), one, -1);
 	json_decref(one);
-}
-
-static void on_child(struct proc_state *s, struct report *r, json_t *ev)
-{
-	const char *state = ev_str(ev, AGS_K_STATE);
-	int64_t cpid = ev_int_or(ev, AGS_K_CHILD, 0);
-	struct proc *p = report_proc(r, ev_pid(ev));
-	struct proc *c = cpid > 0 ? report_proc(r, cpid) : NULL;
-	double age_s = (double)ev_int_or(ev, AGS_K_AGE, 0) / 1e9;
-	bool zombie = state && strcmp(state, "zombie") == 0;
-	char seen[48], key[256];
-	const char *cname;
-	struct finding *f;
-
-	if (!c || !state || (!zombie && strcmp(state, "running") != 0))
-		return;
-	cname = proc_name(c);
-	if (strcmp(cname, "?") == 0 && ev_str(ev, AGS_K_COMM) && *ev_str(ev, AGS_K_COMM))
-		cname = ev_str(ev, AGS_K_COMM);
-	if (strcmp(cname, "?") == 0 && ev_str(ev, AGS_K_CMD) && *ev_str(ev, AGS_K_CMD))
-		cname = path_base(ev_str(ev, AGS_K_CMD));
-	pid_key(seen, sizeof(seen), zombie ? "zombie:" : "running:", cpid);
-	if (json_object_get(s->seen, seen))
-		return;
-	json_object_set_new(s->seen, seen, json_true());
-	snprintf(key, sizeof(key), "%s\x1f%s", proc_name(p), cname);
-	f = finding_add_ev(r, zombie ? "child.zombie" : "child.left_running", key, ev);
-	if (!f)
-		return;
-	finding_pid(f, cpid);
-	finding_sample(f, "children",
-		       json_pack("{s:I, s:s, s:O?, s:f}", "pid", (json_int_t)cpid, "name", cname,
-				 "argv", c->argv ? c->argv : c->spawn_argv, "age_s",
-				 (double)(int64_t)(age_s * 1000) / 1000),
-		       8);
-	json_object_set_new(
-		finding_evidence(f), "parent",
-		json_pack("{s:I, s:s}", "pid", (json_int_t)p->pid, "name", proc_name(p)));
-	if (zombie)
-		finding_summary(f,
-				"%s (pid %lld) left %lld exited child(ren) unreaped, e.g. %s (pid "
-				"%lld) for %.1f s: zombies hold a pid each until waited for",
-				proc_name(p), (long long)p->pid, (long long)finding_count(f), cname,
-				(long long)cpid, age_s);
-	else
-		finding_summary(f,
-				"%s (pid %lld) exited with %lld child(ren) still running, e.g. %s "
-				"(pid %lld), started %.1f s before",
-				proc_name(p), (long long)p->pid, (long long)finding_count(f), cname,
-				(long long)cpid, age_s);
 }
 
 /*
@@ -674,7 +632,6 @@ static void *proc_create(void)
 		return NULL;
 	s->pending = json_object();
 	s->image = json_object();
-	s->seen = json_object();
 	return s;
 }
 
@@ -700,53 +657,7 @@ static void proc_event(void *st, struct report *r, json_t *ev)
 		break;
 	case AGS_KIND_SPAWN: on_spawn(s, r, ev); break;
 	case AGS_KIND_WAIT: on_wait(s, r, ev); break;
-	case AGS_KIND_CHILD: on_child(s, r, ev); break;
 	default: break;
-	}
-}
-
-/* When a process ended, as far as the events tell; 0 when unknown. */
-static int64_t end_ts(const struct proc *p)
-{
-	if (p->exited)
-		return p->exit_ts_ns;
-	return p->reaped ? p->reap_ts_ns : 0;
-}
-
-static void orphans(struct proc_state *s, struct report *r)
-{
-	for (size_t i = 0; i < report_nprocs(r); i++) {
-		struct proc *c = report_proc_at(r, i);
-		struct proc *p = report_parent(r, c);
-		int64_t pend = p ? end_ts(p) : 0;
-		int64_t cend = c->exited ? c->exit_ts_ns : c->last_ts_ns;
-		char seen[48], key[256];
-		struct finding *f;
-
-		if (!p || !pend || c->reaped || cend <= pend)
-			continue;
-		pid_key(seen, sizeof(seen), "running:", c->pid);
-		if (json_object_get(s->seen, seen))
-			continue;
-		snprintf(key, sizeof(key), "%s\x1f%s", proc_name(p), proc_name(c));
-		f = finding_add(r, "child.orphaned", key, pend, c->pid);
-		if (!f)
-			continue;
-		finding_pid(f, p->pid);
-		finding_sample(f, "orphans",
-			       json_pack("{s:I, s:s, s:O?, s:f}", "pid", (json_int_t)c->pid, "name",
-					 proc_name(c), "argv", c->argv, "outlived_parent_s",
-					 (double)((cend - pend) / 1000000) / 1000),
-			       8);
-		json_object_set_new(finding_evidence(f), "parent",
-				    json_pack("{s:I, s:s, s:b}", "pid", (json_int_t)p->pid, "name",
-					      proc_name(p), "killed",
-					      p->has_status && p->signal > 0));
-		finding_summary(f,
-				"%s (pid %lld) outlived its parent %s (pid %lld) by %.1f s and was "
-				"never reaped by it: nobody owns it now",
-				proc_name(c), (long long)c->pid, proc_name(p), (long long)p->pid,
-				(double)(cend - pend) / 1e9);
 	}
 }
 
@@ -771,7 +682,6 @@ static void proc_finish(void *st, struct report *r)
 		flush_pending(s, r, strtoll(json_string_value(v), NULL, 10), -1);
 	}
 	json_decref(keys);
-	orphans(s, r);
 }
 
 static void proc_destroy(void *st)
@@ -782,7 +692,6 @@ static void proc_destroy(void *st)
 		return;
 	json_decref(s->pending);
 	json_decref(s->image);
-	json_decref(s->seen);
 	free(s->links);
 	free(s);
 }

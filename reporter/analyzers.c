@@ -5,6 +5,7 @@
 /* Add yours to the list: X(an_name), defined in reporter/an_name.c. */
 #define REPORT_ANALYZERS(X) \
 	X(an_proc)          \
+	X(an_child)         \
 	X(an_observe)       \
 	X(an_heap)          \
 	X(an_net)           \

@@ -4,13 +4,18 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "emit.h"
 #include "log.h"
+#include "sys.h"
 
 /*
  * Every wrapper hands the program exactly what the real allocator returned:
@@ -451,6 +456,19 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+/*
+ * libunwind opens a pipe the first time it unwinds and keeps it for ever,
+ * to validate addresses.  Unwinding once here, inside the shim, makes that
+ * happen at load time, where the pipe wrapper moves it high and hides it
+ * from the program (ownfd.h) like the events file.
+ */
+static void unwind_warm_up(void)
+{
+	uintptr_t ip[4];
+
+	ags_heap_unwind(ip, 4);
+}
+
 static uint64_t parse_u64(const char *s)
 {
 	uint64_t v = 0;
@@ -484,6 +502,7 @@ __attribute__((constructor(102))) static void heap_setup(void)
 	else
 		ags_heap_conf.ptr_bits = 16;
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)heap_setup);
+	unwind_warm_up();
 	err = ags_heap_tables_init();
 	if (err) {
 		WARN("heap: cannot map the sample tables: %s; heap sampling is off",

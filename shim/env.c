@@ -132,6 +132,9 @@ char *const *ags_env_follow(char *const envp[], struct ags_envbuf *b)
 	need = ptrs * sizeof(char *) + extra;
 	if (need <= sizeof(b->stack)) {
 		out = (char **)(void *)b->stack;
+	} else if (ags_vfork_child) {
+		/* A mapping made here would stay in the parent after the exec: leave it. */
+		return envp;
 	} else {
 		int saved = errno;
 		/* mmap takes six arguments, more than ags_sys passes. */

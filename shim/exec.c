@@ -30,6 +30,7 @@ struct pending {
 	int err;
 	int forked;
 	int fallback; /* glibc goes on to run the file with /bin/sh */
+	int inferred; /* no exec call: a shell's 127 */
 	int ntries;
 	int searched; /* more than one candidate, or a PATH search */
 	int has_sz;
@@ -110,6 +111,7 @@ static void pend_start(struct pending *p, const char *call, const char *name, ch
 	p->err = 0;
 	p->forked = ags_in_fork_child();
 	p->fallback = 0;
+	p->inferred = 0;
 	p->ntries = 0;
 	p->searched = 0;
 	p->has_sz = 0;
@@ -154,6 +156,8 @@ static void pend_emit(struct pending *p)
 	ags_ev_str(&ev, AGS_K_CWD, p->cwd_ok ? p->cwd : NULL);
 	if (p->fallback)
 		ags_ev_str(&ev, AGS_K_FALLBACK, "/bin/sh");
+	if (p->inferred)
+		ags_ev_bool(&ev, AGS_K_INFERRED, 1);
 	ags_explain_exec(&ev, tries, p->ntries, &ctx);
 	ags_ev_raw(&ev, p->argv_json, p->argv_len, p->argv_cut);
 	ags_ev_emit(&ev);
@@ -225,6 +229,27 @@ void ags_exec_report(const char *call, const char *name, int ret, int err, char 
 		     int searched, int fallback)
 {
 	emit_now(call, name, ret, err, argv, envp, cands, errs, n, searched, fallback);
+}
+
+void ags_exec_report_inferred(const char *shell, const char *name, char *const argv[],
+			      const char *const *cands, const int *errs, int n)
+{
+	struct pending *p = &pend;
+
+	if (__atomic_exchange_n(&pend_busy, 1, __ATOMIC_ACQ_REL))
+		return; /* at exit, another thread mid-record: skip the inference */
+	if (pend_active)
+		pend_emit(&pend);
+	pend_active = 0;
+	pend_start(p, shell, name, argv, NULL);
+	for (int i = 0; i < n; i++)
+		pend_try(p, cands[i], errs[i], argv, NULL);
+	p->err = ENOENT;
+	p->ret = 127;
+	p->searched = 1;
+	p->inferred = 1;
+	pend_emit(p);
+	__atomic_store_n(&pend_busy, 0, __ATOMIC_RELEASE);
 }
 
 /* A failed execve-style call: fold it into the pending start or begin a new one. */

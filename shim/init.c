@@ -12,6 +12,7 @@
 
 #include "emit.h"
 #include "log.h"
+#include "ownfd.h"
 #include "real.h"
 #include "sys.h"
 
@@ -80,6 +81,7 @@ void ags_emit_exit(int status, int sig)
 	if (ags_state <= 0 || __atomic_exchange_n(&exit_emitted, 1, __ATOMIC_ACQ_REL))
 		return;
 	ags_in_shim++;
+	ags_exit_status = status;
 	ags_run_exit_hooks();
 	ags_ev_begin(&ev, AGS_KIND_PROC_EXIT, NULL);
 	if (status >= 0)
@@ -136,6 +138,11 @@ static void absolute_out_path(void)
 	ags_cfg.out_path[lc] = '/';
 }
 
+static void log_moved(int newfd)
+{
+	ags_cfg.log_fd = newfd;
+}
+
 static void open_log(void)
 {
 	long fd;
@@ -151,6 +158,7 @@ static void open_log(void)
 			fd = high;
 		}
 		ags_cfg.log_fd = (int)fd;
+		ags_own_fd_add((int)fd, log_moved, NULL);
 	}
 }
 

@@ -24,6 +24,7 @@ void ags_proc_init(char *const env[])
 {
 	ags_env_capture(env);
 	ags_children_init();
+	ags_shell_init();
 	ags_on_exit(exit_flush);
 }
 

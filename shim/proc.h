@@ -40,6 +40,21 @@ void ags_exec_report(const char *call, const char *name, int ret, int err, char 
 		     char *const envp[], const char *const *cands, const int *errs, int n,
 		     int searched, int fallback) AGS_HIDDEN;
 
+/*
+ * Write an exec event for a start no exec call reported: a shell's 127 for
+ * a command it did not find (shell is its name, name the command).
+ */
+void ags_exec_report_inferred(const char *shell, const char *name, char *const argv[],
+			      const char *const *cands, const int *errs, int n) AGS_HIDDEN;
+/*
+ * The first command word of a `sh -c` string, past VAR=value assignments,
+ * into out; 0 when it is not a plain word (quotes, expansions) or is a
+ * shell builtin or reserved word.  Pure.
+ */
+int ags_shell_first_word(const char *cmd, char *out, size_t n) AGS_HIDDEN;
+/* Register the shell-127 check at exit. */
+void ags_shell_init(void) AGS_HIDDEN;
+
 /* Work every process wrapper does first: flush a pending exec failure, check children. */
 void ags_proc_tick(void) AGS_HIDDEN;
 

@@ -109,6 +109,8 @@ void ags_config_parse(struct ags_config *cfg, const char *(*get)(const char *nam
 
 /* Run fn at exit, before proc_exit is written (last registered runs first); at most 16. */
 void ags_on_exit(void (*fn)(void)) AGS_HIDDEN;
+/* The exit status proc_exit is about to report (-1 unknown), for exit hooks to read. */
+extern int ags_exit_status AGS_HIDDEN;
 /* Run the hooks registered with ags_on_exit; the caller holds ags_in_shim. */
 void ags_run_exit_hooks(void) AGS_HIDDEN;
 

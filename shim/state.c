@@ -15,6 +15,7 @@ char ags_exe[AGS_PATH_MAX];
 __thread int ags_in_shim;
 __thread pid_t ags_tid;
 __thread int ags_vfork_child;
+int ags_exit_status = -1;
 
 #define EXIT_HOOKS_MAX 16
 static void (*exit_hooks[EXIT_HOOKS_MAX])(void);

@@ -93,6 +93,7 @@ enum ags_kind {
 #define AGS_K_CMD "cmd"		     /* child: argv[0] given at spawn, "" after fork */
 #define AGS_K_COMM "comm"	     /* child: /proc/PID/comm when reported */
 #define AGS_K_START_TS "start_ts_ns" /* child: when the spawn was recorded */
+#define AGS_K_INFERRED "inferred"    /* exec: no exec call failed; a shell's 127 says so */
 #define AGS_K_FALLBACK "fallback"    /* exec: the call went on to run this instead */
 /* keys inside "detail" of a failed exec, spawn or chdir */
 #define AGS_K_SEARCHED "searched"     /* array: every candidate path tried */
