@@ -54,6 +54,9 @@ static void usage(FILE *f)
 		"      --zombie-ms MS   an exited child unreaped this long is a zombie (1000)\n"
 		"      --no-dns         no getaddrinfo uprobes\n"
 		"      --no-fd          no EMFILE/ENFILE tracepoints\n"
+		"      --heap           also trace malloc/free of the one target (costly: the\n"
+		"                       cost is measured and printed first; prefer agshim run)\n"
+		"      --heap-s S       stop the heap probes after S seconds (10)\n"
 		"      --ringbuf-kb N   ring buffer size (default 4096)\n"
 		"      --all            trace every process (benchmarks)\n"
 		"  -v, --verbose        show libbpf's own log (-vv: its debug log too)\n"
@@ -61,7 +64,17 @@ static void usage(FILE *f)
 		AGS_PIN_DIR_DEFAULT);
 }
 
-enum { OPT_PIN = 256, OPT_READ, OPT_ZOMBIE, OPT_NO_DNS, OPT_NO_FD, OPT_RB, OPT_ALL };
+enum {
+	OPT_PIN = 256,
+	OPT_READ,
+	OPT_ZOMBIE,
+	OPT_NO_DNS,
+	OPT_NO_FD,
+	OPT_RB,
+	OPT_ALL,
+	OPT_HEAP,
+	OPT_HEAP_S
+};
 
 static int parse_uint(const char *s, const char *what, unsigned long long max,
 		      unsigned long long *out)
@@ -105,6 +118,8 @@ static int parse_args(int argc, char **argv, struct ags_opts *o)
 		{ "no-fd", no_argument, NULL, OPT_NO_FD },
 		{ "ringbuf-kb", required_argument, NULL, OPT_RB },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "heap", no_argument, NULL, OPT_HEAP },
+		{ "heap-s", required_argument, NULL, OPT_HEAP_S },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -166,6 +181,14 @@ static int parse_args(int argc, char **argv, struct ags_opts *o)
 			o->mode = AGS_MODE_ALL;
 			scopes++;
 			break;
+		case OPT_HEAP: o->heap = 1; break;
+		case OPT_HEAP_S:
+			o->heap_s = strtod(optarg, &end);
+			if (*end || end == optarg || o->heap_s <= 0 || o->heap_s > 3600) {
+				fprintf(stderr, "agshim-bpf: invalid --heap-s: '%s'\n", optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'v': o->verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
@@ -183,6 +206,13 @@ static int parse_args(int argc, char **argv, struct ags_opts *o)
 				"or --all (see --help)\n");
 		return -EINVAL;
 	}
+	if (o->heap && (o->pin || o->npids + (o->cmd != NULL) != 1)) {
+		fprintf(stderr, "agshim-bpf: --heap traces one process: one --pid or a command, "
+				"without --pin\n");
+		return -EINVAL;
+	}
+	if (!o->heap_s)
+		o->heap_s = 10;
 	if (o->pin && o->cmd) {
 		fprintf(stderr, "agshim-bpf: --pin needs --pid, --cgroup or --container, not a "
 				"command\n");
@@ -293,6 +323,7 @@ static void run_loop(struct ring_buffer *rb, struct ags_bpf *b, const struct ags
 			else
 				ags_pinned_lost(lost);
 			ags_events_tick(lost);
+			ags_heap__tick(0);
 			last_tick = t;
 		}
 		if (o->duration_s && t - start >= (uint64_t)(o->duration_s * 1000))
@@ -316,6 +347,7 @@ static void run_loop(struct ring_buffer *rb, struct ags_bpf *b, const struct ags
 			break;
 	}
 	ring_buffer__consume(rb);
+	ags_heap__tick(1);
 	if (b)
 		ags_bpf__lost(b, lost);
 	else
@@ -461,6 +493,8 @@ int main(int argc, char **argv)
 		if (!o.no_dns && !ags_libc_of(getpid(), libc, sizeof(libc)))
 			ags_bpf__attach_dns(&b, child, libc);
 	}
+	if (o.heap && ags_heap__start(&b, child > 0 ? child : o.pids[0], o.heap_s))
+		goto cleanup;
 	fprintf(stderr, "agshim-bpf: attached: %d programs%s\n", n,
 		b.nfailed ? " (some left out, see above)" : "");
 	if (release >= 0) {

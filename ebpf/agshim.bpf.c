@@ -826,4 +826,123 @@ int BPF_PROG(ags_oom, struct task_struct *task, uid_t uid)
 	return 0;
 }
 
+/* ---- heap (opt-in, one pid, time-boxed): malloc/free uprobes ---- */
+
+/* The one process whose heap is traced (the loader itself while it measures the cost). */
+__u32 heap_tgid = 0;
+__s64 heap_live_bytes = 0;
+__s64 heap_live_count = 0;
+__u64 heap_lost = 0;
+
+struct heap_block {
+	__u64 size;
+	__s64 stack;
+};
+
+struct heap_site {
+	__s64 live_bytes;
+	__s64 live_count;
+	__u64 alloc_bytes;
+	__u64 alloc_count;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} heap_sizes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 18);
+	__type(key, __u64);
+	__type(value, struct heap_block);
+} heap_blocks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 8192);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 32 * sizeof(__u64));
+} heap_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __s64);
+	__type(value, struct heap_site);
+} heap_sites SEC(".maps");
+
+SEC("uprobe")
+int BPF_KPROBE(ags_malloc_enter, __u64 size)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+
+	if ((id >> 32) != heap_tgid)
+		return 0;
+	bpf_map_update_elem(&heap_sizes, &tid, &size, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ags_malloc_exit, void *ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *size = bpf_map_lookup_elem(&heap_sizes, &tid), addr = (__u64)ret;
+	struct heap_block b;
+	struct heap_site *site, zero = {};
+
+	if (!size)
+		return 0;
+	b.size = *size;
+	bpf_map_delete_elem(&heap_sizes, &tid);
+	if (!addr)
+		return 0;
+	b.stack = bpf_get_stackid(ctx, &heap_stacks, BPF_F_USER_STACK);
+	if (bpf_map_update_elem(&heap_blocks, &addr, &b, BPF_ANY)) {
+		__sync_fetch_and_add(&heap_lost, 1);
+		return 0;
+	}
+	__sync_fetch_and_add(&heap_live_bytes, b.size);
+	__sync_fetch_and_add(&heap_live_count, 1);
+	site = bpf_map_lookup_elem(&heap_sites, &b.stack);
+	if (!site) {
+		bpf_map_update_elem(&heap_sites, &b.stack, &zero, BPF_NOEXIST);
+		site = bpf_map_lookup_elem(&heap_sites, &b.stack);
+		if (!site)
+			return 0;
+	}
+	__sync_fetch_and_add(&site->live_bytes, b.size);
+	__sync_fetch_and_add(&site->live_count, 1);
+	__sync_fetch_and_add(&site->alloc_bytes, b.size);
+	__sync_fetch_and_add(&site->alloc_count, 1);
+	return 0;
+}
+
+/* Placed on free's first push where the loader finds one: a push is emulated, not stepped. */
+SEC("uprobe")
+int BPF_KPROBE(ags_free_enter, void *ptr)
+{
+	__u64 addr = (__u64)ptr;
+	struct heap_block *b;
+	struct heap_site *site;
+
+	if ((bpf_get_current_pid_tgid() >> 32) != heap_tgid || !addr)
+		return 0;
+	b = bpf_map_lookup_elem(&heap_blocks, &addr);
+	if (!b)
+		return 0;
+	__sync_fetch_and_sub(&heap_live_bytes, b->size);
+	__sync_fetch_and_sub(&heap_live_count, 1);
+	site = bpf_map_lookup_elem(&heap_sites, &b->stack);
+	if (site) {
+		__sync_fetch_and_sub(&site->live_bytes, b->size);
+		__sync_fetch_and_sub(&site->live_count, 1);
+	}
+	bpf_map_delete_elem(&heap_blocks, &addr);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

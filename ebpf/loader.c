@@ -106,6 +106,8 @@ static int is_disabled(const struct ags_opts *o, const char *name, char disabled
 		return 1;
 	if (o->no_fd && !strncmp(name, "ags_fd_", 7))
 		return 1;
+	if (!o->heap && (!strncmp(name, "ags_malloc_", 11) || !strcmp(name, "ags_free_enter")))
+		return 1;
 	for (i = 0; i < n; i++)
 		if (!strcmp(disabled[i], name))
 			return 1;

@@ -30,6 +30,8 @@ struct ags_opts {
 	uint64_t zombie_ms;
 	uint64_t slow_connect_ms, slow_dns_ms; /* AGSHIM_SLOW_CONNECT_MS, AGSHIM_SLOW_DNS_MS */
 	int pin, read, verbose, no_dns, no_fd;
+	int heap;      /* --heap: malloc/free uprobes on the one target */
+	double heap_s; /* --heap-s: how long */
 	unsigned ringbuf_kb;
 };
 
@@ -80,6 +82,12 @@ void ags_pinned_stats_fds(int *conn_fd, int *dns_fd);
 int ags_unpin_all(void);
 /* Read the lost counters of the pinned object; 0 or a negative errno. */
 int ags_pinned_lost(uint64_t *lost);
+
+/* ---- heap.c ---- */
+/* Measure the probes' cost (printed), then trace pid's heap for seconds; 0 or -errno. */
+int ags_heap__start(struct ags_bpf *b, pid_t pid, double seconds);
+/* Snapshots every second; at the time limit (or ending) the last one, and detach. */
+void ags_heap__tick(int ending);
 
 /* ---- events.c: records to JSON Lines ---- */
 /* Start writing events to fd; zombie_ms is the zombie threshold. */

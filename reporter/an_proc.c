@@ -473,11 +473,20 @@ static void flush_pending(struct proc_state *s, struct report *r, int64_t pid, i
 }
 
 /*
- * Both producers fold a PATH search into one event, written once the start has failed for
- * good, so an exec event with a cause is one failed start.  A bare ENOENT without a cause (a
- * producer that writes every failed execve) is folded here: such attempts wait for the pid's
- * next image (a search that worked), its exit, its parent's wait, or the end of the input.
+ * A "no such file" exec (bare, or with cause no_such_file or not_on_path) may be one step of a
+ * search that goes on to work: agshim-bpf sees every execve, and a program may try a second
+ * name.  Such events wait for the pid's next image (then they were no failure), its exit, its
+ * parent's wait, or the end of the input.  Every other failure is final when written.
  */
+static bool may_be_a_step(json_t *ev)
+{
+	const char *cause = ev_str(ev, AGS_K_CAUSE);
+
+	if (ev_int_or(ev, AGS_K_ERRNO, 0) != ENOENT)
+		return false;
+	return !cause || !strcmp(cause, AGS_CAUSE_NO_FILE) || !strcmp(cause, AGS_CAUSE_NOT_ON_PATH);
+}
+
 static void on_exec(struct proc_state *s, struct report *r, json_t *ev)
 {
 	const char *cause = ev_str(ev, AGS_K_CAUSE);
@@ -496,7 +505,7 @@ static void on_exec(struct proc_state *s, struct report *r, json_t *ev)
 					    json_deep_copy(ev_arr(ev, AGS_K_ARGV)));
 		return;
 	}
-	if (cause || ev_int_or(ev, AGS_K_ERRNO, 0) != ENOENT) {
+	if (!may_be_a_step(ev)) {
 		att = json_array();
 		json_array_append(att, ev);
 		spawn_failed(s, r, ev_pid(ev), att, -1);

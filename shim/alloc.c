@@ -457,38 +457,16 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /*
- * libunwind opens a pipe the first time it runs and keeps it for ever, to
- * validate addresses when mincore() cannot; with a working mincore() the
- * pipe is never used.  Left alone it would be two descriptors the program
- * can see (a close loop over 3..1023 would find them).  So the first unwind
- * happens here, in the constructor, and when mincore() works the two new
- * pipe descriptors are closed again.
+ * libunwind opens a pipe the first time it unwinds and keeps it for ever,
+ * to validate addresses.  Unwinding once here, inside the shim, makes that
+ * happen at load time, where the pipe wrapper moves it high and hides it
+ * from the program (ownfd.h) like the events file.
  */
 static void unwind_warm_up(void)
 {
-	unsigned char vec[1];
 	uintptr_t ip[4];
-	struct stat st;
-	long a, b;
 
-	if (mincore((void *)((uintptr_t)vec & ~(uintptr_t)4095), 4096, vec) != 0) {
-		ags_heap_unwind(ip, 4);
-		return;
-	}
-	/* The two lowest free descriptors are the ones pipe2() will hand out. */
-	a = ags_out_fd() >= 0 ? ags_sys_fcntl(ags_out_fd(), F_DUPFD_CLOEXEC, 0) : -1;
-	b = a >= 0 ? ags_sys_fcntl(a, F_DUPFD_CLOEXEC, 0) : -1;
-	if (a >= 0)
-		ags_sys_close(a);
-	if (b >= 0)
-		ags_sys_close(b);
 	ags_heap_unwind(ip, 4);
-	if (a >= 0 && b >= 0 && ags_sys(SYS_fstat, a, (long)&st, 0, 0) == 0 &&
-	    S_ISFIFO(st.st_mode) && ags_sys(SYS_fstat, b, (long)&st, 0, 0) == 0 &&
-	    S_ISFIFO(st.st_mode)) {
-		close((int)a);
-		close((int)b);
-	}
 }
 
 static uint64_t parse_u64(const char *s)

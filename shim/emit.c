@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "ownfd.h"
 #include "redact.h"
 #include "sys.h"
 
@@ -420,21 +421,16 @@ int ags_out_fd(void)
 	return __atomic_load_n(&out_fd, __ATOMIC_ACQUIRE);
 }
 
-/* Lowest fd we place the events file at: high, and below the soft limit. */
-static int high_fd_floor(void)
+/* dup2 onto the events fd moved it to newfd. */
+static void out_moved(int newfd)
 {
-	struct rlimit rl;
-
-	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) != 0 || rl.rlim_cur < 64)
-		return 10;
-	if (rl.rlim_cur > 1024)
-		return 1023 - 64;
-	return (int)rl.rlim_cur - 64;
+	__atomic_store_n(&out_fd, newfd, __ATOMIC_RELEASE);
 }
 
 int ags_out_open(void)
 {
 	long fd, high;
+	int old = ags_out_fd();
 
 	if (!ags_cfg.out_path[0])
 		return ENOENT;
@@ -442,33 +438,28 @@ int ags_out_open(void)
 			  0600);
 	if (fd < 0)
 		return (int)-fd;
-	high = ags_sys_fcntl(fd, F_DUPFD_CLOEXEC, high_fd_floor());
+	high = ags_sys_fcntl(fd, F_DUPFD_CLOEXEC, ags_high_fd_floor());
 	if (high >= 0) {
 		ags_sys_close(fd);
 		fd = high;
 	}
+	if (old >= 0)
+		ags_own_fd_del(old);
+	ags_own_fd_add((int)fd, out_moved, NULL);
 	__atomic_store_n(&out_fd, (int)fd, __ATOMIC_RELEASE);
 	return 0;
 }
 
 int ags_out_fd_taken(int fd, int closing)
 {
-	int ours = ags_out_fd();
-	long moved;
-
-	if (fd < 0 || fd != ours)
+	if (fd < 0 || !ags_own_fd(fd))
 		return 0;
 	if (closing)
 		return 1; /* to the program, this fd does not exist */
-	/* A vfork child has its own fd table but our variable is its parent's. */
+	/* A vfork child has its own fd table but shares the shim's memory. */
 	if (ags_vfork_child)
 		return 0;
-	/* dup2 onto our fd: move ours away first, the program gets its number. */
-	moved = ags_sys_fcntl(ours, F_DUPFD_CLOEXEC, ours + 1);
-	__atomic_store_n(&out_fd, moved >= 0 ? (int)moved : -1, __ATOMIC_RELEASE);
-	if (moved >= 0)
-		ags_sys_close(ours);
-	return 0;
+	return ags_own_fd_taken(fd, 0);
 }
 
 /* A vfork child writes through a descriptor of its own: the shared one may be gone there. */

@@ -76,9 +76,10 @@ int ags_out_open(void) AGS_HIDDEN;
 /* The events fd, or -1. */
 int ags_out_fd(void) AGS_HIDDEN;
 /*
- * The program is about to close or dup2 over fd: when it is ours, move ours
- * away first (dup2) or report EBADF (close).  Returns 1 when the program's
- * close must fail with EBADF because fd is the shim's.  Async-signal-safe.
+ * The program is about to close or dup2 over fd: when it is one the shim
+ * owns (the events file, the log, a library's pipe; see ownfd.h), a dup2
+ * moves the shim's away first, and a close must fail with EBADF: returns 1
+ * then.  Async-signal-safe.
  */
 int ags_out_fd_taken(int fd, int closing) AGS_HIDDEN;
 

@@ -7,6 +7,7 @@
 
 #include "emit.h"
 #include "net.h"
+#include "ownfd.h"
 #include "real.h"
 #include "sys.h"
 
@@ -20,9 +21,16 @@
 
 AGS_EXPORT int close(int fd)
 {
-	if (AGS_UNLIKELY(fd == ags_out_fd()) && ags_out_fd_taken(fd, 1)) {
-		errno = EBADF;
-		return -1;
+	if (AGS_UNLIKELY(ags_own_fd(fd))) {
+		/* The shim closing a library's descriptor (libunwind reopening its pipe). */
+		if (ags_in_shim) {
+			ags_own_fd_del(fd);
+			return REAL(close)(fd);
+		}
+		if (ags_out_fd_taken(fd, 1)) {
+			errno = EBADF;
+			return -1;
+		}
 	}
 	/* Linux frees the number even when close fails with EINTR or EIO. */
 	ags_net_forget(fd);
@@ -52,7 +60,7 @@ AGS_EXPORT int dup(int oldfd)
 
 AGS_EXPORT int dup2(int oldfd, int newfd)
 {
-	if (AGS_UNLIKELY(newfd == ags_out_fd()) && oldfd != newfd)
+	if (AGS_UNLIKELY(ags_own_fd(newfd)) && oldfd != newfd)
 		ags_out_fd_taken(newfd, 0);
 	if (oldfd != newfd && ags_fd_is_sock(newfd) && ags_sys_fcntl(oldfd, F_GETFD, 0) >= 0)
 		ags_net_forget(newfd);
@@ -61,7 +69,7 @@ AGS_EXPORT int dup2(int oldfd, int newfd)
 
 AGS_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	if (AGS_UNLIKELY(newfd == ags_out_fd()) && oldfd != newfd)
+	if (AGS_UNLIKELY(ags_own_fd(newfd)) && oldfd != newfd)
 		ags_out_fd_taken(newfd, 0);
 	if (oldfd != newfd && ags_fd_is_sock(newfd) && ags_sys_fcntl(oldfd, F_GETFD, 0) >= 0)
 		ags_net_forget(newfd);
@@ -109,38 +117,26 @@ static void forget_range(unsigned first, unsigned last)
 	ags_fd_clear_range(first, last);
 }
 
-/* close_range over a span holding the events fd: close around it. */
+/* close_range over a span holding the shim's descriptors: close around them. */
 AGS_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
-	int ours = ags_out_fd();
-	int ret;
-
-	if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last) {
+	if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
 		forget_range(first, last);
-	}
-	if (ours < 0 || (unsigned)ours < first || (unsigned)ours > last)
-		return REAL(close_range)(first, last, flags);
-	ret = 0;
-	if ((unsigned)ours > first)
-		ret = REAL(close_range)(first, (unsigned)ours - 1, flags);
-	if (ret == 0 && (unsigned)ours < last)
-		ret = REAL(close_range)((unsigned)ours + 1, last, flags);
-	return ret;
+	return ags_own_close_range(first, last, flags, REAL(close_range));
 }
 
 AGS_EXPORT void closefrom(int lowfd)
 {
-	int ours = ags_out_fd();
+	int saved = errno;
 
-	if (lowfd >= 0)
-		forget_range((unsigned)lowfd, ~0u);
-	if (ours < 0 || ours < lowfd) {
+	if (lowfd < 0) {
 		REAL(closefrom)(lowfd);
 		return;
 	}
-	if (ours > lowfd)
-		REAL(close_range)((unsigned)lowfd, (unsigned)ours - 1, 0);
-	REAL(closefrom)(ours + 1);
+	forget_range((unsigned)lowfd, ~0u);
+	/* closefrom has no error to report; close_range does the same work. */
+	ags_own_close_range((unsigned)lowfd, ~0u, 0, REAL(close_range));
+	errno = saved;
 }
 
 /*
@@ -160,7 +156,7 @@ AGS_EXPORT long syscall(long nr, ...)
 	if (AGS_UNLIKELY(nr == SYS_close)) {
 		int fd = (int)a[0];
 
-		if (AGS_UNLIKELY(fd == ags_out_fd()) && fd >= 0 && ags_out_fd_taken(fd, 1)) {
+		if (AGS_UNLIKELY(ags_own_fd(fd)) && !ags_in_shim && ags_out_fd_taken(fd, 1)) {
 			errno = EBADF;
 			return -1;
 		}

@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "ownfd.h"
 #include "real.h"
 #include "sys.h"
 
@@ -141,7 +142,6 @@ void ags_fd_exhaust(const char *call, int err)
 	struct rlimit rl = { 0, 0 };
 	struct ags_ev ev;
 	uint64_t n = __atomic_fetch_add(&count, 1, __ATOMIC_RELAXED), now = ags_mono_ns();
-	int ours = ags_out_fd();
 
 	if (n >= EXHAUST_SINGLE && now - last_ns < 1000000000ull)
 		goto done; /* counted in the next event's suppressed */
@@ -152,7 +152,7 @@ void ags_fd_exhaust(const char *call, int err)
 	memset(&h, 0, sizeof(h));
 	ags_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl);
 	for (long fd = 0; fd < (long)rl.rlim_cur && fd < SCAN_MAX; fd++) {
-		if (fd == ours || ags_sys_fcntl(fd, F_GETFD, 0) < 0)
+		if (ags_own_fd((int)fd) || ags_sys_fcntl(fd, F_GETFD, 0) < 0)
 			continue;
 		h.nfds++;
 		classify(&h, (int)fd);
@@ -163,7 +163,7 @@ void ags_fd_exhaust(const char *call, int err)
 	ags_ev_uint(&ev, AGS_K_LIMIT, rl.rlim_cur);
 	ags_ev_uint(&ev, AGS_K_LIMIT_MAX, rl.rlim_max);
 	ags_ev_uint(&ev, AGS_K_NFDS, h.nfds);
-	if (ours >= 0)
+	if (ags_out_fd() >= 0)
 		ags_ev_int(&ev, "shim_fds", 1);
 	ags_ev_uint(&ev, AGS_K_SEQ, n + 1);
 	put_holders(&ev, &h);
@@ -204,13 +204,35 @@ static int made2(int ret, const int fds[2], const char *call)
 	return ret;
 }
 
+/*
+ * A pipe made while the shim runs belongs to a library working for it
+ * (libunwind keeps one to validate addresses): it goes high and is hidden
+ * from the program like the events file, so the program's own descriptor
+ * numbers, close loops and dup2s never meet it.
+ */
+static int adopt2(int ret, int fds[2])
+{
+	int err = errno;
+
+	if (ret == 0) {
+		fds[0] = ags_own_fd_adopt(fds[0], NULL);
+		fds[1] = ags_own_fd_adopt(fds[1], NULL);
+	}
+	errno = err;
+	return ret;
+}
+
 AGS_EXPORT int pipe(int fds[2])
 {
+	if (AGS_UNLIKELY(ags_in_shim))
+		return adopt2(REAL(pipe)(fds), fds);
 	return made2(REAL(pipe)(fds), fds, "pipe");
 }
 
 AGS_EXPORT int pipe2(int fds[2], int flags)
 {
+	if (AGS_UNLIKELY(ags_in_shim))
+		return adopt2(REAL(pipe2)(fds, flags), fds);
 	return made2(REAL(pipe2)(fds, flags), fds, "pipe2");
 }
 

@@ -12,6 +12,7 @@
 
 #include "emit.h"
 #include "log.h"
+#include "ownfd.h"
 #include "real.h"
 #include "sys.h"
 
@@ -137,6 +138,11 @@ static void absolute_out_path(void)
 	ags_cfg.out_path[lc] = '/';
 }
 
+static void log_moved(int newfd)
+{
+	ags_cfg.log_fd = newfd;
+}
+
 static void open_log(void)
 {
 	long fd;
@@ -152,6 +158,7 @@ static void open_log(void)
 			fd = high;
 		}
 		ags_cfg.log_fd = (int)fd;
+		ags_own_fd_add((int)fd, log_moved, NULL);
 	}
 }
 

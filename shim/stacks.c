@@ -9,6 +9,8 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "ownfd.h"
+
 /*
  * Stacks are stored densely, in the order they are first seen (ids 1, 2, ...),
  * so the memory they use grows with the number of distinct stacks and not
@@ -72,6 +74,11 @@ int ags_heap_unwind(uintptr_t *ip, int max)
 	void *buf[AGS_HEAP_DEPTH + 8];
 	int n, skip = 0, out = 0;
 
+	/* A descriptor libunwind keeps was taken over by the program: never unwind again. */
+	if (AGS_UNLIKELY(ags_own_fd_lost)) {
+		__atomic_fetch_add(&ags_heap_ctr.unwind_failures, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
 	n = unw_backtrace(buf, AGS_HEAP_DEPTH + 8);
 	if (n <= 0) {
 		__atomic_fetch_add(&ags_heap_ctr.unwind_failures, 1, __ATOMIC_RELAXED);

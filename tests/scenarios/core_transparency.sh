@@ -75,6 +75,14 @@ AGSHIM_OUT="$ev" LD_PRELOAD="$AGS_TMP/pre.so:$AGS_LIB" /bin/true 2> early.a
 AGSHIM_OUT="$ev" LD_PRELOAD="$AGS_LIB:$AGS_TMP/pre.so" /bin/true 2> early.b
 diff early.bare early.a && diff early.bare early.b || fail "a constructor's close(-1) changed"
 
+# libunwind's own pipe (every sampled stack may open one) never shows among the
+# program's descriptors, and never takes a number the program's opendir gets.
+"$P/core_readdir" > rd.bare
+AGSHIM_HEAP_SAMPLE=1 ags_run "$ev" "$P/core_readdir" > rd.shim || fail "core_readdir failed under the shim"
+diff rd.bare rd.shim || fail "the program's descriptors differ while every allocation is sampled"
+AGSHIM_HEAP_SAMPLE=1 ags_run "$ev" "$P/core_fds" "$AGS_TMP/s1.scratch" 7 > s1.out
+diff bare.out s1.out || fail "core_fds output differs while every allocation is sampled"
+
 # AGSHIM_DISABLE=1: loaded, silent.
 : > "$ev"
 AGSHIM_DISABLE=1 ags_run "$ev" /bin/true

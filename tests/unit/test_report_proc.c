@@ -121,7 +121,8 @@ static void test_ebpf_search_that_succeeds_is_no_failure(void **state)
 	/* An unfolded search (one event per execve) that ends in an exec: nothing to report. */
 	const char *ok = NODE_START
 		"{\"ts_ns\":2000,\"src\":\"ebpf\",\"kind\":\"exec\",\"pid\":101,\"ppid\":100,"
-		"\"errno\":2,\"err\":\"ENOENT\",\"path\":\"/usr/local/bin/git\"}\n"
+		"\"errno\":2,\"err\":\"ENOENT\",\"path\":\"/usr/local/bin/git\","
+		"\"cause\":\"no_such_file\",\"detail\":{\"missing\":\"/usr/local/bin/git\"}}\n"
 		"{\"ts_ns\":2001,\"src\":\"ebpf\",\"kind\":\"exec\",\"pid\":101,\"ppid\":100,"
 		"\"errno\":2,\"err\":\"ENOENT\",\"path\":\"/usr/local/sbin/git\"}\n"
 		"{\"ts_ns\":2002,\"src\":\"ebpf\",\"kind\":\"proc_start\",\"pid\":101,"
