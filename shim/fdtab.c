@@ -6,6 +6,11 @@
 #include <string.h>
 #include <sys/un.h>
 
+/*
+ * A vfork child shares its parent's memory: what it closes or dups before exec is its own
+ * business and must not change the parent's table, so every writer here stands back there.
+ */
+
 struct ags_fdent ags_fdtab[AGS_FDTAB_MAX];
 unsigned ags_fd_sock_hi;
 
@@ -25,7 +30,7 @@ void ags_fd_set(int fd, enum ags_fd_kind kind)
 {
 	struct ags_fdent *e = ags_fd_get(fd);
 
-	if (!e)
+	if (!e || AGS_UNLIKELY(ags_vfork_child))
 		return;
 	/* The success path of open: one store when the number was not a socket. */
 	if (AGS_LIKELY(e->kind != AGS_FDK_SOCK) && kind != AGS_FDK_SOCK) {
@@ -40,7 +45,7 @@ void ags_fd_sock(int fd, int family, int type)
 	struct ags_fdent *e = ags_fd_get(fd);
 	unsigned hi;
 
-	if (!e)
+	if (!e || AGS_UNLIKELY(ags_vfork_child))
 		return;
 	reset(e, AGS_FDK_SOCK);
 	e->family = (uint16_t)family;
@@ -62,7 +67,7 @@ void ags_fd_clear(int fd, struct ags_fdent *old)
 		else
 			memset(old, 0, sizeof(*old));
 	}
-	if (!e || e->kind == AGS_FDK_NONE)
+	if (!e || e->kind == AGS_FDK_NONE || AGS_UNLIKELY(ags_vfork_child))
 		return;
 	if (e->kind == AGS_FDK_SOCK)
 		reset(e, AGS_FDK_NONE);
@@ -74,7 +79,7 @@ void ags_fd_dup(int oldfd, int newfd)
 {
 	struct ags_fdent *o = ags_fd_get(oldfd), *n = ags_fd_get(newfd);
 
-	if (!n)
+	if (!n || AGS_UNLIKELY(ags_vfork_child))
 		return;
 	if (!o || o->kind != AGS_FDK_SOCK) {
 		ags_fd_set(newfd, o ? (enum ags_fd_kind)o->kind : AGS_FDK_OTHER);
@@ -89,7 +94,7 @@ void ags_fd_dup(int oldfd, int newfd)
 
 void ags_fd_clear_range(unsigned first, unsigned last)
 {
-	if (first >= AGS_FDTAB_MAX)
+	if (first >= AGS_FDTAB_MAX || AGS_UNLIKELY(ags_vfork_child))
 		return;
 	if (last >= AGS_FDTAB_MAX)
 		last = AGS_FDTAB_MAX - 1;

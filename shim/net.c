@@ -121,7 +121,7 @@ void ags_net_forget(int fd)
 	struct ags_ep *ep;
 	uint64_t now;
 
-	if (AGS_LIKELY(!ags_fd_is_sock(fd))) {
+	if (AGS_LIKELY(!ags_fd_is_sock(fd)) || AGS_UNLIKELY(ags_vfork_child)) {
 		ags_fd_clear(fd, NULL);
 		return;
 	}

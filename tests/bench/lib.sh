@@ -7,17 +7,25 @@ bench_median() {
 }
 
 # bench_ab LABEL OPS CMD...: CMD prints elapsed ns on its last line; runs it bare and under
-# the shim, alternating, BENCH_ROUNDS times each; prints per-op medians and shim/bare.
+# the shim, alternating (ABBA), BENCH_ROUNDS times each; prints per-op medians and shim/bare.
 bench_ab() {
 	_label=$1 _ops=$2
 	shift 2
 	_dir=$(mktemp -d /tmp/agshim-bench.XXXXXX)
 	_i=0
 	while [ $_i -lt "${BENCH_ROUNDS:-7}" ]; do
-		"$@" | tail -n 1 >> "$_dir/bare" || { echo "bench: $_label failed bare" >&2; return 1; }
-		AGSHIM_OUT="$_dir/ev.jsonl" LD_PRELOAD="$AGS_LIB" "$@" | tail -n 1 >> "$_dir/shim" ||
-			{ echo "bench: $_label failed under the shim" >&2; return 1; }
-		rm -f "$_dir/ev.jsonl"
+		# ABBA order: whichever runs first in a round is not always the same one.
+		for _which in $( [ $((_i % 2)) = 0 ] && echo "bare shim" || echo "shim bare"); do
+			if [ "$_which" = bare ]; then
+				"$@" | tail -n 1 >> "$_dir/bare" ||
+					{ echo "bench: $_label failed bare" >&2; return 1; }
+			else
+				AGSHIM_OUT="$_dir/ev.jsonl" LD_PRELOAD="$AGS_LIB" "$@" | tail -n 1 \
+					>> "$_dir/shim" ||
+					{ echo "bench: $_label failed under the shim" >&2; return 1; }
+				rm -f "$_dir/ev.jsonl"
+			fi
+		done
 		_i=$((_i + 1))
 	done
 	_b=$(bench_median < "$_dir/bare")

@@ -58,7 +58,7 @@ assert_jq silent.json '[.findings[] | select(.id == "dns.name_not_found")] | len
 
 # No nameserver at all: the port is closed, the failure is immediate.
 EV="$AGS_TMP/closed.jsonl" in_ns none 'nameserver 127.0.0.1\noptions timeout:3 attempts:2\n' x \
-	api.example.com. > closed.out || fail "closed run failed ($?)"
+	api.example.com. resolve:api.example.com > closed.out || fail "closed run failed ($?)"
 cat closed.out
 grep -q '^api.example.com. EAI_AGAIN$' closed.out || fail "expected EAI_AGAIN from a closed port"
 ags_report "$AGS_TMP/closed.jsonl" > closed.json || fail "report failed"
@@ -67,6 +67,12 @@ assert_jq closed.json '.findings[] | select(.id == "dns.no_answer") |
 	"dns.no_answer, fast: the nameserver port is closed"
 assert_jq closed.json '[.findings[] | select(.id == "dns.search_amplification")] | length == 0' \
 	"a fully qualified name is not amplified"
+# dns.resolve4 goes through c-ares on its own socket to port 53: tagged, and named too.
+grep -q '^resolve:api.example.com ECONNREFUSED$' closed.out || fail "expected c-ares ECONNREFUSED"
+jq -s -e 'any(.[]; .kind == "connect" and .dns == 1 and .port == 53 and .type == "dgram")' \
+	"$AGS_TMP/closed.jsonl" >/dev/null || fail "c-ares socket to port 53 not tagged dns"
+assert_jq closed.json '.findings[] | select(.id == "dns.no_answer" and .key == "127.0.0.1:53") |
+	(.summary | test("ECONNREFUSED"))' "c-ares queries refused by the closed nameserver port"
 
 # A nameserver that answers NXDOMAIN: the name does not exist, DNS works.
 EV="$AGS_TMP/nx.jsonl" in_ns nxdomain 'nameserver 127.0.0.1\n' x no-such-service.internal > nx.out ||

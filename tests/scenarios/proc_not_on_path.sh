@@ -44,3 +44,17 @@ ev_assert '.kind == "proc_start" and .exe == "/usr/bin/true"' '.preload' "true r
 AGSHIM_FOLLOW=0 ags_run "$EV" node "$AGENT" '{"file":"true","env":"empty"}' > /dev/null
 [ "$(ev_count '.kind == "proc_start" and .exe == "/usr/bin/true"')" = 0 ] ||
 	fail "AGSHIM_FOLLOW=0 still traced the child"
+
+# With the process family off, children still follow but no process event is written.
+: > "$EV"
+AGSHIM_TRACE=-proc ags_run "$EV" node "$AGENT" '{"file":"true","env":"empty"}' > /dev/null
+[ "$(ev_count '.kind == "proc_start" and .exe == "/usr/bin/true"')" = 1 ] ||
+	fail "AGSHIM_TRACE=-proc: the child lost the shim"
+[ "$(ev_count '.kind == "spawn" or .kind == "wait" or .kind == "exec"')" = 0 ] ||
+	fail "AGSHIM_TRACE=-proc still wrote process events"
+# AGSHIM_DISABLE=1: nothing at all, and the same outcome.
+: > "$EV"
+AGSHIM_DISABLE=1 ags_run "$EV" node "$AGENT" '{"file":"agshim-no-such-tool"}' > off.shim 2>&1
+node "$AGENT" '{"file":"agshim-no-such-tool"}' > off.bare 2>&1
+diff off.bare off.shim >&2 || fail "AGSHIM_DISABLE=1 changed what the program saw"
+[ ! -s "$EV" ] || fail "AGSHIM_DISABLE=1 wrote events"
