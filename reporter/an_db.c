@@ -65,10 +65,10 @@ static json_t *rejections(struct netgroup *g, struct finding *f, int64_t *held)
 				first = ev;
 				*held = json_integer_value(json_object_get(open_by_fd, fd)) - 1;
 			}
-			if (ev_str(ev, AGS_K_SQLSTATE))
+			if (f && ev_str(ev, AGS_K_SQLSTATE))
 				finding_sample(f, "sqlstates",
 					       json_string(ev_str(ev, AGS_K_SQLSTATE)), 4);
-			if (ev_str(ev, AGS_K_MSG))
+			if (f && ev_str(ev, AGS_K_MSG))
 				finding_sample(f, "server_messages",
 					       json_string(ev_str(ev, AGS_K_MSG)), 4);
 		}
@@ -92,10 +92,12 @@ static void db_group(struct report *r, struct netgroup *g)
 	net_endpoint_named(g->endpoint, "PostgreSQL", named, sizeof(named));
 	rejected =
 		g->server_errors > g->quick_peer_closes ? g->server_errors : g->quick_peer_closes;
-	f = finding_add(r, "db.server_rejects_connections", named, 0, g->pid);
+	first = rejections(g, NULL, &held);
+	f = finding_add(r, "db.server_rejects_connections", named, first ? ev_ts(first) : 0,
+			g->pid);
 	if (!f)
 		return;
-	first = rejections(g, f, &held);
+	rejections(g, f, &held);
 	e = finding_evidence(f);
 	json_object_set_new(e, "endpoint", json_string(g->endpoint));
 	json_object_set_new(e, "rejected", json_integer(rejected));

@@ -199,9 +199,10 @@ static void failures(struct report *r, struct netgroup *g, const char *named)
 		finding_sample(f, "errors", json_string(cause), 6);
 		if (!strcmp(id, "net.connect_refused")) {
 			finding_summary(f,
-					"%lld connects to %s were refused (%s): nothing accepts "
+					"%lld connect%s to %s refused (%s): nothing accepts "
 					"connections there",
-					(long long)finding_count(f), named, cause);
+					(long long)finding_count(f),
+					finding_count(f) == 1 ? " was" : "s were", named, cause);
 		} else if (!strcmp(id, "net.connect_unreachable")) {
 			finding_summary(f, "%lld connects to %s failed with %s: no route to it",
 					(long long)finding_count(f), named, cause);

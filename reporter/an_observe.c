@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static const char *const observe_ids[] = {
@@ -55,47 +56,120 @@ static const char *reason_from_file(const char *path, json_t *evidence)
 	return NULL;
 }
 
-static void not_observed(struct report *r, struct proc *p, bool had_failed_exec)
+/* "sh -c 'PROG args'": PROG runs in the shell's pid (exec) or a child of it (fork + exec). */
+static const char *shell_prog(const struct proc *p, char *buf, size_t len)
+{
+	const char *name = proc_name(p);
+	const char *cmd = argv_at(p->argv, 2);
+	size_t n;
+
+	if (!p->images || !cmd || !argv_at(p->argv, 1) || strcmp(argv_at(p->argv, 1), "-c") ||
+	    (strcmp(name, "sh") && strcmp(name, "dash") && strcmp(name, "bash")))
+		return NULL;
+	/* Only a simple command names one program; a pipeline or list has several. */
+	if (strpbrk(cmd, "|;&<>()$`\n"))
+		return NULL;
+	cmd += strspn(cmd, " \t");
+	n = strcspn(cmd, " \t\n;|&<>()");
+	if (n == 0 || n >= len)
+		return NULL;
+	memcpy(buf, cmd, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A program name without a slash, looked up on this process's PATH, into buf. */
+static const char *on_path(const char *prog, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (!prog || strchr(prog, '/') || !path)
+		return prog;
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		if (n && (size_t)snprintf(buf, len, "%.*s/%s", (int)n, path, prog) < len &&
+		    access(buf, X_OK) == 0)
+			return buf;
+		path += n + (path[n] == ':');
+	}
+	return prog;
+}
+
+/*
+ * p ran a program that wrote nothing: no events at all (a fork child that exec'd at once), a
+ * fork child's events and then silence, or an observed image (a shell) that exec'd another
+ * and was reaped without an exit event from it.
+ */
+static void not_observed(struct report *r, struct proc *p)
 {
 	struct proc *parent = report_parent(r, p);
 	const char *path = p->spawn_path ? p->spawn_path : argv_at(p->spawn_argv, 0);
-	const char *reason = NULL;
+	const char *reason = NULL, *full;
+	char key[256], shbuf[256], pbuf[4096];
 	struct finding *f;
 	json_t *ev;
 
-	/* A child whose every exec failed is a spawn finding (an_proc), not a blind spot. */
-	if (had_failed_exec)
-		return;
-	/* Killed before it could say anything: the parent's wait tells the story. */
-	if (p->nevents > 0 && p->reap_signal > 0)
-		return;
-	f = finding_add(r, "observe.not_observed", path ? path_base(path) : proc_name(p),
+	/* A shell's child, or the shell's own pid after its exec, ran the -c program. */
+	if (!path)
+		path = shell_prog(p, shbuf, sizeof(shbuf));
+	if (!path && parent)
+		path = shell_prog(parent, shbuf, sizeof(shbuf));
+	if (path)
+		snprintf(key, sizeof(key), "%s", path_base(path));
+	else
+		snprintf(key, sizeof(key), "a child of %s", parent ? proc_name(parent) : "?");
+	f = finding_add(r, "observe.not_observed", key,
 			p->spawn_ts_ns ? p->spawn_ts_ns : p->reap_ts_ns, p->pid);
 	if (!f)
 		return;
 	if (parent)
 		finding_pid(f, parent->pid);
 	ev = finding_evidence(f);
-	reason = reason_from_file(path, ev);
+	full = on_path(path, pbuf, sizeof(pbuf));
+	reason = reason_from_file(full, ev);
+	if (!reason && p->images)
+		reason = "the program it exec'd wrote nothing: static, set-uid or set-gid, or "
+			 "started without LD_PRELOAD";
 	if (!reason && p->nevents > 0)
 		reason = "it wrote events after fork but none after exec: the new program did not "
 			 "load the shim (static, set-uid, or LD_PRELOAD removed from its "
 			 "environment)";
 	if (!reason)
 		reason = "no event came from it: a static binary, a set-uid program, or an "
-			 "environment without LD_PRELOAD";
+			 "environment without LD_PRELOAD (the parent's fork does not say what it "
+			 "exec'd)";
 	finding_sample(f, "processes",
 		       json_pack("{s:I, s:s?, s:O?, s:I, s:o}", "pid", (json_int_t)p->pid, "path",
-				 path, "argv", p->spawn_argv, "ppid", (json_int_t)p->ppid, "status",
+				 full, "argv", p->spawn_argv ? p->spawn_argv : p->argv, "ppid",
+				 (json_int_t)p->ppid, "status",
 				 p->has_status ? json_integer(p->status) : json_null()),
 		       8);
 	json_object_set_new(ev, "reason", json_string(reason));
 	json_object_set_new(ev, "alternative",
 			    json_string("agshim attach -- CMD (eBPF) sees processes the preload "
 					"shim cannot"));
-	finding_summary(f, "%s (pid %lld, started by %s) ran without the shim: %s",
-			path ? path : proc_name(p), (long long)p->pid,
-			parent ? proc_name(parent) : "?", reason);
+	if (finding_count(f) > 1)
+		finding_summary(f, "%lld processes (%s, started by %s) ran without the shim: %s",
+				(long long)finding_count(f), key, parent ? proc_name(parent) : "?",
+				reason);
+	else
+		finding_summary(f, "%s (pid %lld, started by %s) ran without the shim: %s",
+				full ? full : key, (long long)p->pid,
+				parent ? proc_name(parent) : "?", reason);
+}
+
+/* Whether p is a blind spot, per not_observed()'s three cases. */
+static bool unseen(const struct proc *p)
+{
+	/* Killed before it could say anything: the parent's wait tells the story. */
+	if (p->has_status && p->signal > 0)
+		return false;
+	if (!p->observed)
+		return true;
+	if (!p->images && !p->exited)
+		return true;
+	return p->images && !p->exited && p->reaped && p->reap_signal <= 0;
 }
 
 static void dropped(struct report *r, struct proc *p)
@@ -205,9 +279,9 @@ static void observe_finish(void *st, struct report *r)
 		char key[32];
 
 		snprintf(key, sizeof(key), "%lld", (long long)p->pid);
-		/* Nothing at all, or a fork child's events and then silence: an unseen image. */
-		if (!p->observed || (!p->images && !p->exited))
-			not_observed(r, p, st && json_object_get(st, key));
+		/* A child whose every exec failed is a spawn finding (an_proc), no blind spot. */
+		if (unseen(p) && !(st && json_object_get(st, key)))
+			not_observed(r, p);
 		dropped(r, p);
 	}
 	malformed(r);
