@@ -3,6 +3,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -529,6 +530,50 @@ AGS_EXPORT int execlp(const char *file, const char *arg, ...)
 		argv[i] = first ? va_arg(ap, char *) : NULL;
 	va_end(ap);
 	return do_execvpe("execlp", file, argv, environ);
+}
+
+AGS_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+			int flags)
+{
+	struct ags_envbuf b;
+	char *const *env = envp;
+	char name[AGS_PATH_MAX];
+	int ret, err, trace;
+
+	if (!may_follow())
+		return REAL(execveat)(dirfd, path, argv, envp, flags);
+	trace = ags_tracing(AGS_FAM_PROC);
+	ags_in_shim++;
+	if (trace)
+		ags_proc_tick();
+	env = ags_env_follow(envp, &b);
+	ags_in_shim--;
+	ret = REAL(execveat)(dirfd, path, argv, env, flags);
+	err = errno;
+	ags_in_shim++;
+	ags_env_release(&b);
+	if (trace) {
+		const char *p = launder(path);
+
+		/* Relative to a directory fd: name it through /proc so that the checks can look. */
+		if (p && p[0] && (p[0] == '/' || dirfd == AT_FDCWD)) {
+			copy_in(name, sizeof(name), p);
+		} else {
+			size_t n = 14;
+
+			memcpy(name, "/proc/self/fd/", 14);
+			n += ags_fmt_i64(name + 14, dirfd);
+			name[n] = '\0';
+			if (p && p[0] && n + 1 + strlen(p) < sizeof(name)) {
+				name[n] = '/';
+				strcpy(name + n + 1, p);
+			}
+		}
+		emit_now("execveat", name, ret, err, argv, envp, NULL, NULL, 0, 0, 0);
+	}
+	ags_in_shim--;
+	errno = err;
+	return ret;
 }
 
 AGS_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])

@@ -67,7 +67,8 @@ static void after_fork_child(void)
 	ags_fstate.forked = 1;
 }
 
-AGS_EXPORT pid_t fork(void)
+/* fork and _Fork (glibc's async-signal-safe fork without atfork handlers). */
+static pid_t do_fork(const char *call, pid_t (*real)(void))
 {
 	int trace = ags_tracing(AGS_FAM_PROC), err;
 	uint64_t t0 = 0;
@@ -79,7 +80,7 @@ AGS_EXPORT pid_t fork(void)
 		ags_in_shim--;
 		t0 = ags_mono_ns();
 	}
-	pid = REAL(fork)();
+	pid = real();
 	err = errno;
 	if (pid == 0) {
 		/* Every fork child needs its own ids, whatever is traced. */
@@ -90,12 +91,22 @@ AGS_EXPORT pid_t fork(void)
 	}
 	if (trace) {
 		ags_in_shim++;
-		spawn_event("fork", pid, pid, pid < 0 ? err : 0, t0);
+		spawn_event(call, pid, pid, pid < 0 ? err : 0, t0);
 		ags_children_add(pid, NULL);
 		ags_in_shim--;
 	}
 	errno = err;
 	return pid;
+}
+
+AGS_EXPORT pid_t fork(void)
+{
+	return do_fork("fork", REAL(fork));
+}
+
+AGS_EXPORT pid_t _Fork(void)
+{
+	return do_fork("_Fork", REAL(_Fork));
 }
 
 /* ---- vfork ---- */

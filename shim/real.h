@@ -66,6 +66,8 @@
 /* fork, exec*, posix_spawn*, wait*, system, popen, chdir */
 #define AGS_REAL_PROC(X)                                                                         \
 	X(pid_t, fork, (void))                                                                   \
+	X(pid_t, _Fork, (void))                                                                  \
+	X(int, execveat, (int, const char *, char *const *, char *const *, int))                 \
 	X(int, execve, (const char *, char *const *, char *const *))                             \
 	X(int, execvpe, (const char *, char *const *, char *const *))                            \
 	X(int, fexecve, (int, char *const *, char *const *))                                     \

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Test helper: process calls whose results must not change under the shim. */
+#define _GNU_SOURCE /* _Fork, execveat */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +105,15 @@ int main(void)
 	printf("search-true status=%d\n", search_in_child("true", 0));
 	printf("vsearch-missing status=%d\n", search_in_child("no-such-prog-agshim", 1));
 	printf("vsearch-true status=%d\n", search_in_child("true", 1));
+
+	/* _Fork and execveat */
+	pid = _Fork();
+	if (pid == 0)
+		_exit(9);
+	printf("_Fork-9 status=%d\n", status_of(pid));
+	errno = 0;
+	ret = execveat(AT_FDCWD, "/nonexistent/bin/z", none, environ, 0);
+	show("execveat-missing", ret, errno);
 
 	/* fork, then the wait family */
 	pid = fork();

@@ -59,6 +59,11 @@ ev_assert ".kind == \"spawn\" and .call == \"system\"" '.status == 5 and
 ev_assert ".kind == \"wait\" and .call == \"pclose\"" '.status == 0' "pclose is a wait"
 ev_assert ".kind == \"wait\" and .call == \"waitpid\" and .status == 7" '.signal == 0' \
 	"fork + _exit(7) reaped with status 7"
+ev_assert ".kind == \"spawn\" and .call == \"_Fork\"" ".child > 0 and .pid == $me" \
+	"_Fork is a spawn too"
+ev_assert ".kind == \"wait\" and .status == 9" '.signal == 0' "the _Fork child's status"
+ev_assert ".kind == \"exec\" and .call == \"execveat\"" '.path == "/nonexistent/bin/z" and
+	.cause == "no_such_file" and .detail.missing == "/nonexistent"' "execveat's failure"
 # chdir in the parent is not a fork child's: no event.
 [ "$(ev_count '.kind == "chdir"')" = 0 ] || fail "chdir outside a fork child was recorded"
 # Our events name the calls; the lines from the vfork child do not count in the parent's.
