@@ -153,7 +153,8 @@ check-shim: $(SHIM_OBJS)
 	$(Q)sh scripts/check-shim.sh $(OUTPUT) $(LIBAGSHIM)
 
 format:
-	$(Q)clang-format -i $(wildcard shim/*.[ch] reporter/*.[ch] ebpf/*.[ch] include/agshim/*.h)
+	$(Q)clang-format -i $(filter-out %vmlinux.h,$(wildcard shim/*.[ch] reporter/*.[ch] \
+		ebpf/*.[ch] include/agshim/*.h tests/unit/*.c tests/progs/*.c tests/bench/*.c))
 
 format-check:
 	$(Q)sh scripts/format-check.sh

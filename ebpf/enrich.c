@@ -246,6 +246,14 @@ static const char *base_of(const char *p)
 /* The path as this loader can reach it: through the process's root or cwd. */
 static void proc_path(pid_t pid, const char *path, char *buf, size_t len)
 {
+	char root[64];
+
+	/* Through the process's root (a container's files); ours when it is already gone. */
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+	if (access(root, X_OK) && path[0] == '/') {
+		snprintf(buf, len, "%s", path);
+		return;
+	}
 	snprintf(buf, len, path[0] == '/' ? "/proc/%d/root%s" : "/proc/%d/cwd/%s", (int)pid, path);
 }
 
@@ -409,8 +417,9 @@ void ags_exec_fail_add(const struct ags_rec_exec *e)
 	int err = -e->ret;
 
 	/* Another candidate of the same name: one more step of a PATH search. */
-	if (f && !strcmp(base_of(f->rec.path), base_of(e->path)) && strcmp(f->rec.path, e->path)) {
-		if (f->nsearched < SEARCH_MAX)
+	if (f && !strcmp(base_of(f->rec.path), base_of(e->path))) {
+		/* PATH may name a directory twice: the same candidate is not a new one. */
+		if (strcmp(f->searched[f->nsearched - 1], e->path) && f->nsearched < SEARCH_MAX)
 			snprintf(f->searched[f->nsearched++], AGS_PATH_LEN, "%s", e->path);
 		/* As glibc does, an EACCES on the way is what the search reports. */
 		if (f->err != EACCES)
@@ -459,6 +468,6 @@ void ags_exec_fail_tick(uint64_t now_mono_ns)
 	int i;
 
 	for (i = nfolds - 1; i >= 0; i--)
-		if (now_mono_ns - folds[i].last_ns > FOLD_TTL_NS)
+		if (now_mono_ns > folds[i].last_ns && now_mono_ns - folds[i].last_ns > FOLD_TTL_NS)
 			fold_remove(&folds[i], 1);
 }

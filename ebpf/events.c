@@ -563,7 +563,7 @@ void ags_events_tick(const uint64_t *lost)
 			struct proc *p = &st.procs[i];
 
 			if (p->pid && p->exited && !p->zombie_reported && p->exit_ns &&
-			    now - p->exit_ns >= st.zombie_ns)
+			    now > p->exit_ns && now - p->exit_ns >= st.zombie_ns)
 				emit_zombie(p, now);
 		}
 	}

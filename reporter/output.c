@@ -239,25 +239,13 @@ static void put_time(FILE *out, int64_t ts_ns)
 	fprintf(out, "%s.%03dZ", buf, (int)((ts_ns / 1000000) % 1000));
 }
 
-static void text_finding(FILE *out, const struct style *c, struct finding *f)
+/* "seen HH:MM:SS.mmmZ .. HH:MM:SS.mmmZ, pids 1 2 3" */
+static void text_when(FILE *out, const struct style *c, struct finding *f)
 {
-	static const char *const tags[] = { "INFO", "WARN", "ERROR", "CRIT" };
-	enum severity sev = finding_severity(f);
-	const char *colour = sev >= SEV_ERROR ? c->red : sev == SEV_WARNING ? c->yellow : c->cyan;
-	json_t *pb = playbook_entry(finding_id(f));
 	json_t *pids = finding_pids_json(f);
-	json_t *mon = json_object_get(pb, "monitor");
-	const char *key;
 	json_t *v;
 	size_t i;
 
-	fprintf(out, "%s%s%-5s%s %s%s%s  [%s]", c->bold, colour, tags[sev], c->off, c->bold,
-		finding_title(f), c->off, finding_id(f));
-	if (finding_count(f) > 1)
-		fprintf(out, "  x%lld", (long long)finding_count(f));
-	fputs("\n  ", out);
-	put_safe(out, finding_text(f) ? finding_text(f) : finding_title(f));
-	fputc('\n', out);
 	if (finding_first_ts(f) > 0) {
 		fprintf(out, "  %sseen%s ", c->dim, c->off);
 		put_time(out, finding_first_ts(f));
@@ -267,9 +255,8 @@ static void text_finding(FILE *out, const struct style *c, struct finding *f)
 		}
 	}
 	if (json_array_size(pids)) {
-		fprintf(out, "%s%spid%s ", finding_first_ts(f) > 0 ? ", " : "  ", c->dim,
-			json_array_size(pids) > 1 ? "s" : "");
-		fputs(c->off, out);
+		fprintf(out, "%s%spid%s%s ", finding_first_ts(f) > 0 ? ", " : "  ", c->dim,
+			json_array_size(pids) > 1 ? "s" : "", c->off);
 		json_array_foreach(pids, i, v)
 		{
 			if (i == 8) {
@@ -282,22 +269,15 @@ static void text_finding(FILE *out, const struct style *c, struct finding *f)
 	if (finding_first_ts(f) > 0 || json_array_size(pids))
 		fputc('\n', out);
 	json_decref(pids);
+}
 
-	if (json_object_size(finding_evidence(f))) {
-		fprintf(out, "  %sevidence%s\n", c->dim, c->off);
-		json_object_foreach(finding_evidence(f), key, v)
-		{
-			fputs("    ", out);
-			put_safe(out, key);
-			fputs(": ", out);
-			put_json_safe(out, v);
-			fputc('\n', out);
-		}
-	}
-	if (!pb) {
-		fprintf(out, "  %snote%s no playbook entry for this id\n\n", c->dim, c->off);
-		return;
-	}
+/* The playbook's words for the finding. */
+static void text_playbook(FILE *out, const struct style *c, json_t *pb)
+{
+	json_t *mon = json_object_get(pb, "monitor");
+	json_t *v;
+	size_t i;
+
 	fprintf(out, "  %ssymptom%s   ", c->dim, c->off);
 	put_json_safe(out, json_object_get(pb, "symptom"));
 	fprintf(out, "\n  %sdiagnosis%s ", c->dim, c->off);
@@ -316,6 +296,41 @@ static void text_finding(FILE *out, const struct style *c, struct finding *f)
 	fprintf(out, "\n  %sescalate%s  ", c->dim, c->off);
 	put_json_safe(out, json_object_get(pb, "escalate"));
 	fputs("\n\n", out);
+}
+
+static void text_finding(FILE *out, const struct style *c, struct finding *f)
+{
+	static const char *const tags[] = { "INFO", "WARN", "ERROR", "CRIT" };
+	enum severity sev = finding_severity(f);
+	const char *colour = sev >= SEV_ERROR ? c->red : sev == SEV_WARNING ? c->yellow : c->cyan;
+	json_t *pb = playbook_entry(finding_id(f));
+	const char *key;
+	json_t *v;
+
+	fprintf(out, "%s%s%-5s%s %s%s%s  [%s]", c->bold, colour, tags[sev], c->off, c->bold,
+		finding_title(f), c->off, finding_id(f));
+	if (finding_count(f) > 1)
+		fprintf(out, "  x%lld", (long long)finding_count(f));
+	fputs("\n  ", out);
+	put_safe(out, finding_text(f) ? finding_text(f) : finding_title(f));
+	fputc('\n', out);
+	text_when(out, c, f);
+
+	if (json_object_size(finding_evidence(f))) {
+		fprintf(out, "  %sevidence%s\n", c->dim, c->off);
+		json_object_foreach(finding_evidence(f), key, v)
+		{
+			fputs("    ", out);
+			put_safe(out, key);
+			fputs(": ", out);
+			put_json_safe(out, v);
+			fputc('\n', out);
+		}
+	}
+	if (pb)
+		text_playbook(out, c, pb);
+	else
+		fprintf(out, "  %snote%s no playbook entry for this id\n\n", c->dim, c->off);
 }
 
 static size_t observed_procs(struct report *r)
@@ -337,8 +352,9 @@ int report_write_text(struct report *r, FILE *out, bool colour)
 	size_t n = report_nfindings(r);
 	const char *area = NULL;
 
-	fprintf(out, "%sagshim report%s: %zu events, %zu processes (%zu observed)", c->bold, c->off,
-		report_nevents(r), report_nprocs(r), observed_procs(r));
+	fprintf(out, "%sagshim report%s: %zu events, %zu process%s (%zu observed)", c->bold, c->off,
+		report_nevents(r), report_nprocs(r), report_nprocs(r) == 1 ? "" : "es",
+		observed_procs(r));
 	if (report_nmalformed(r))
 		fprintf(out, ", %zu malformed lines", report_nmalformed(r));
 	if (report_ndropped(r))

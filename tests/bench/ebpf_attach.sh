@@ -33,10 +33,10 @@ for t in $tools; do command -v "$t" >/dev/null || have_tools=0; done
 
 # wait_for FILE PATTERN: until FILE has a line matching PATTERN (10 s at most).
 wait_for() {
-	_i=0
+	_w=0
 	until grep -q "$2" "$1" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -lt 100 ] || return 1
+		_w=$((_w + 1))
+		[ $_w -lt 100 ] || return 1
 		sleep 0.1
 	done
 }

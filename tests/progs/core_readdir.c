@@ -23,7 +23,8 @@ int main(void)
 			int fd = atoi(e->d_name);
 
 			/* The directory's own fd and fds past 100 are not the point. */
-			if (e->d_name[0] != '.' && fd != dirfd(d) && fd < 100 && n < sizeof(line) - 8)
+			if (e->d_name[0] != '.' && fd != dirfd(d) && fd < 100 &&
+			    n < sizeof(line) - 8)
 				n += (size_t)snprintf(line + n, sizeof(line) - n, "%d ", fd);
 		}
 		if (errno) {
