@@ -89,7 +89,8 @@ static void no_answer(struct report *r, json_t *ev, const char *host)
 	ns = json_object_get(json_object_get(e, "resolver"), "nameservers");
 	finding_summary(
 		f, "%lld lookups of \"%s\" got no answer (%s) from the nameserver%s %s: %s",
-		(long long)finding_count(f), host, ev_str(ev, AGS_K_ERR),
+		(long long)finding_count(f), host,
+		ev_str(ev, AGS_K_ERR) ? ev_str(ev, AGS_K_ERR) : "?",
 		json_array_size(ns) == 1 ? "" : "s",
 		json_array_size(ns) ? json_string_value(json_array_get(ns, 0)) : "?",
 		silent ? "it stayed silent until the resolver timed out"

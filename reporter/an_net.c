@@ -75,14 +75,14 @@ static void fd_exhaust(struct report *r, json_t *ev)
 		       json_string(ev_str(ev, AGS_K_ERR) ? ev_str(ev, AGS_K_ERR) : "?"), 2);
 	if (h)
 		json_object_set_new(e, "holders", json_deep_copy(h));
-	finding_summary(f,
-			"%s ran out of file descriptors (%s): %lld open against a limit of %lld; "
-			"%lld sockets, %lld files, %lld pipes hold them",
-			p ? proc_name(p) : "a process", ev_str(ev, AGS_K_ERR),
-			(long long)ev_int_or(ev, AGS_K_NFDS, -1),
-			(long long)ev_int_or(ev, AGS_K_LIMIT, -1),
-			(long long)ev_int_or(h, "sockets", 0), (long long)ev_int_or(h, "files", 0),
-			(long long)ev_int_or(h, "pipes", 0));
+	finding_summary(
+		f,
+		"%s ran out of file descriptors (%s): %lld open against a limit of %lld; "
+		"%lld sockets, %lld files, %lld pipes hold them",
+		p ? proc_name(p) : "a process", ev_str(ev, AGS_K_ERR) ? ev_str(ev, AGS_K_ERR) : "?",
+		(long long)ev_int_or(ev, AGS_K_NFDS, -1), (long long)ev_int_or(ev, AGS_K_LIMIT, -1),
+		(long long)ev_int_or(h, "sockets", 0), (long long)ev_int_or(h, "files", 0),
+		(long long)ev_int_or(h, "pipes", 0));
 }
 
 static void volume(struct report *r, json_t *ev)
@@ -128,7 +128,8 @@ static void volume(struct report *r, json_t *ev)
 	finding_sample(f, "paths", json_string(ev_str(ev, AGS_K_PATH)), 10);
 	finding_sample(f, "access", json_string(ev_str(ev, AGS_K_ACCESS)), 4);
 	finding_summary(f, "%lld %s of files under the volume %s failed with %s: %s",
-			(long long)finding_count(f), ev_str(ev, AGS_K_CALL), point, err, why);
+			(long long)finding_count(f),
+			ev_str(ev, AGS_K_CALL) ? ev_str(ev, AGS_K_CALL) : "open", point, err, why);
 }
 
 static void net_event(void *st, struct report *r, json_t *ev)

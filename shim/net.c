@@ -95,6 +95,8 @@ void ags_net_outcome(int fd, struct ags_fdent *e, int err, int via, uint64_t now
 		e->state = AGS_SS_FRESH;
 	}
 	notable = err || aborted || dur >= slow || bad_before || (e->flags & AGS_FDF_DNS);
+	/* Every outcome, blocking or not, may be the one that writes the interval totals. */
+	ags_stats_tick(now_ns);
 	if (!ags_ep_take(ep, notable))
 		return;
 
@@ -237,7 +239,6 @@ AGS_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 
 			e->state = err ? AGS_SS_FAILED : AGS_SS_FRESH;
 			ags_net_outcome(fd, e, err, AGS_VIA_CALL, now);
-			ags_stats_tick(now);
 		}
 	}
 	ags_in_shim--;

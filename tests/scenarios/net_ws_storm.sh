@@ -10,18 +10,20 @@ dir="$AGS_ROOT/tests/scenarios"
 # run MODE DELAY_MS ATTEMPTS EVENTS: start the server, connect, kill the server, let the
 # client reconnect ATTEMPTS times against the closed port.
 run() {
-	node "$dir/net_ws_server.js" > server.out 2>&1 &
+	# Per-run files: a background job truncates its output only once it has started.
+	srv="server.$1" cli="client.$1"
+	node "$dir/net_ws_server.js" > "$srv" 2>&1 &
 	spid=$!
 	i=0
-	until grep -q ready server.out; do
+	until grep -q ready "$srv" 2>/dev/null; do
 		i=$((i + 1)); [ $i -gt 100 ] && fail "ws server did not start"; sleep 0.1
 	done
-	port=$(awk '/^ready/ {print $2}' server.out)
-	ags_run "$4" node "$dir/net_ws_storm.js" "$port" "$1" "$2" "$3" > client.out 2>&1 &
+	port=$(awk '/^ready/ {print $2}' "$srv")
+	ags_run "$4" node "$dir/net_ws_storm.js" "$port" "$1" "$2" "$3" > "$cli" 2>&1 &
 	cpid=$!
 	i=0
-	until grep -q open client.out; do
-		i=$((i + 1)); [ $i -gt 300 ] && { cat client.out; fail "ws client did not connect"; }
+	until grep -q open "$cli" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 300 ] && { cat "$cli"; fail "ws client did not connect"; }
 		sleep 0.1
 	done
 	kill "$spid"
