@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void *kept[1 << 16];
 static size_t nkept;
@@ -37,8 +38,15 @@ __attribute__((noinline)) static void churn(unsigned *seed)
 int main(int argc, char **argv)
 {
 	unsigned calls = argc > 1 ? (unsigned)atoi(argv[1]) : 1000, seed = 1;
+	/*
+	 * Pauses longer than the test's snapshot interval (20 ms) between sixths of the run, so
+	 * that the number of snapshots does not depend on how fast the machine is.
+	 */
+	struct timespec pause = { 0, 30 * 1000 * 1000 };
 
 	for (unsigned i = 0; i < calls; i++) {
+		if (i % (calls / 6 + 1) == 0)
+			nanosleep(&pause, NULL);
 		cache_put(i);
 		for (int j = 0; j < 8; j++)
 			churn(&seed);
