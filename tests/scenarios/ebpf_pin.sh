@@ -55,8 +55,13 @@ assert_jq all.json 'any(.[]; .kind == "child" and .state == "zombie")' 'the zomb
 
 "$AGS_BPF" detach 2>err3.txt || fail "detach failed: $(cat err3.txt)"
 [ -e "$pins" ] && fail "$pins is still there after detach"
-sleep 0.2
+# The kernel frees unpinned links after an RCU grace period: wait for it (bounded).
 for id in $(cat ids.txt); do
-	bpftool link show id "$id" >/dev/null 2>&1 && fail "link $id is still attached after detach"
+	i=0
+	while bpftool link show id "$id" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -le 200 ] || fail "link $id is still attached 20 s after detach"
+		sleep 0.1
+	done
 done
 exit 0

@@ -33,11 +33,12 @@ assert_jq rep.json '[.processes[] | select(.exe == "'"$(command -v node)"'" or (
 [ -s ev.jsonl ] || fail "--out did not keep the events"
 grep -q '"kind":"proc_start"' ev.jsonl || fail "no proc_start in --out file"
 
-# The default events file is private and removed afterwards.
-before=$(ls "${TMPDIR:-/tmp}" | grep -c '^agshim\.' || true)
-sh "$A" run -- true 2>/dev/null
-after=$(ls "${TMPDIR:-/tmp}" | grep -c '^agshim\.' || true)
-[ "$after" -le "$before" ] || fail "temporary events file left behind"
+# The default events file is private and removed afterwards (in a TMPDIR of this test's own:
+# other runs of agshim on the machine create and remove theirs in /tmp meanwhile).
+mkdir "$AGS_TMP/tmpd"
+TMPDIR="$AGS_TMP/tmpd" sh "$A" run -- sh -c 'ls "$TMPDIR"' > during.txt 2>/dev/null
+grep -q '^agshim\.' during.txt || fail "no temporary events file in TMPDIR during the run"
+[ -z "$(ls "$AGS_TMP/tmpd")" ] || fail "temporary events file left behind: $(ls "$AGS_TMP/tmpd")"
 
 # Usage errors.
 sh "$A" run 2>err.txt
