@@ -620,8 +620,17 @@ static void on_wait(struct proc_state *s, struct report *r, json_t *ev)
 	flush_pending(s, r, cpid, status);
 	shell_status(s, r, cpid, status, ev_ts(ev));
 	f = linked_failure(s, cpid);
-	if (f && (status == 127 || status == 126))
+	if (f && (status == 127 || status == 126)) {
 		json_object_set_new(finding_evidence(f), "exit_status", json_integer(status));
+		/*
+		 * A shell that forked the failing command exits with its status: the same
+		 * failure, not a second one to infer when the shell itself is reaped.
+		 */
+		struct proc *waiter = report_proc(r, ev_pid(ev));
+
+		if (waiter && !linked_failure(s, ev_pid(ev)) && is_shell(proc_name(waiter)))
+			link_failure(s, ev_pid(ev), f);
+	}
 }
 
 static void *proc_create(void)

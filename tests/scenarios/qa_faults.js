@@ -41,6 +41,12 @@ const modes = {
 			process.exitCode = err ? 4 : 0;
 		});
 	},
+	// The same script through a shell (exec): the shell forks it and exits 126.
+	shell_no_exec() {
+		cp.exec(`${path.join(dir, 'bin', 'noexec.sh')} arg`, (err, so, se) => {
+			console.log('exec', err && err.code, se.includes('Permission denied'));
+		});
+	},
 	// A script named by a relative path whose #! interpreter is missing.
 	missing_interp() {
 		process.chdir(dir);

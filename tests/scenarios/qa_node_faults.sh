@@ -57,6 +57,12 @@ only no_exec spawn.no_exec_permission
 assert_jq no_exec.json '.findings[0].evidence | (.detail.mode | tostring | test("644")) and
 	.err == "EACCES"' "EACCES with the file's mode"
 
+check shell_no_exec
+grep -q '^exec 126 true$' shell_no_exec.bare || fail "shell_no_exec: $(cat shell_no_exec.bare)"
+only shell_no_exec spawn.no_exec_permission
+assert_jq shell_no_exec.json '.findings[0] | .count == 1 and .evidence.exit_status == 126 and
+	.evidence.err == "EACCES"' "one failure through the shell is one finding, with its 126"
+
 check missing_interp
 only missing_interp spawn.missing_interpreter
 assert_jq missing_interp.json '.findings[0].evidence.detail.interp == "/usr/bin/agshim-qa-python9"' \
