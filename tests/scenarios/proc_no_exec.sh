@@ -67,9 +67,13 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	chmod 755 private/bin/tool
 	chmod 700 private
 	chmod 666 "$EV"
+	# The checkout may sit where nobody cannot read: give nobody its own copies.
+	cp "$AGENT" "$AGS_LIB" "$AGS_TMP/"
+	chmod 644 "$AGS_TMP/proc_agent.js" "$AGS_TMP/libagshim.so"
 	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-	as_nobody node "$AGENT" "{\"file\":\"$AGS_TMP/private/bin/tool\"}" > dir.bare 2>&1
-	AGSHIM_OUT="$EV" LD_PRELOAD="$AGS_LIB" as_nobody node "$AGENT" \
+	as_nobody node "$AGS_TMP/proc_agent.js" "{\"file\":\"$AGS_TMP/private/bin/tool\"}" \
+		> dir.bare 2>&1
+	AGSHIM_OUT="$EV" LD_PRELOAD="$AGS_TMP/libagshim.so" as_nobody node "$AGS_TMP/proc_agent.js" \
 		"{\"file\":\"$AGS_TMP/private/bin/tool\"}" > dir.shim 2>&1
 	diff dir.bare dir.shim >&2 || fail "dir: the program saw a difference"
 	seen_jq dir '.error.code == "EACCES"' "node (as nobody) sees EACCES"

@@ -14,10 +14,6 @@ for args, kw in [(['agshim-no-such-tool'], {}), (['ls'], {'cwd': sys.argv[1] + '
     except OSError as e:
         print(type(e).__name__, e.errno)
 EOS
-# The heap family corrupts Python's start-up now and then (reported in NOTES.md, 15:31):
-# keep it out of this process scenario until it is fixed.
-AGSHIM_TRACE=-heap
-export AGSHIM_TRACE
 python3 tool.py "$AGS_TMP" > bare.out 2>&1; echo "status=$?" >> bare.out
 ags_run "$EV" python3 tool.py "$AGS_TMP" > shim.out 2>&1; echo "status=$?" >> shim.out
 diff bare.out shim.out >&2 || fail "python saw something different under the shim"

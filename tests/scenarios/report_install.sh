@@ -4,9 +4,11 @@
 . "$AGS_ROOT/tests/lib.sh"
 
 prefix="$AGS_TMP/prefix"
+# OUTPUT on make's command line wins over the Makefile's own "-san" suffix: pass the
+# directory the suite built, with the matching SAN, so nothing is rebuilt elsewhere.
 case "$AGS_OUTPUT" in
-*-san) mk="SAN=1 OUTPUT=${AGS_OUTPUT%-san}" ;;
-*) mk="OUTPUT=$AGS_OUTPUT" ;;
+*-san) mk="SAN=1 OUTPUT=$AGS_OUTPUT" ;;
+*) mk="SAN=0 OUTPUT=$AGS_OUTPUT" ;;
 esac
 
 # shellcheck disable=SC2086
