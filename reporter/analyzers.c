@@ -10,7 +10,8 @@
 	X(an_heap)          \
 	X(an_net)           \
 	X(an_dns)           \
-	X(an_db)
+	X(an_db)            \
+	X(an_ebpf)
 
 #define DECLARE(name) extern const struct analyzer name;
 REPORT_ANALYZERS(DECLARE)

@@ -36,4 +36,7 @@ assert_jq all.json "any(.[]; .kind == \"oom_kill\" and .cgroup == \"/agshim-oom-
 	'the victim memory cgroup'
 assert_jq all.json "any(.[]; .kind == \"proc_exit\" and .pid == $victim and .signal == 9)" \
 	'the victim died of SIGKILL'
+ags_report ev.jsonl >report.json
+assert_jq report.json ".findings | any(.id == \"oom.killed\" and .evidence.victim == $victim
+	and .evidence.cgroup == \"/agshim-oom-$$\")" 'oom.killed names the victim and its cgroup'
 exit 0
