@@ -39,6 +39,19 @@ sh "$A" run -- true 2>/dev/null
 after=$(ls "${TMPDIR:-/tmp}" | grep -c '^agshim\.' || true)
 [ "$after" -le "$before" ] || fail "temporary events file left behind"
 
+# attach and detach are agshim-bpf's: the front command hands them over unchanged.
+if [ -x "$AGS_BPF" ] && [ "$(id -u)" -eq 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
+	sh "$A" attach --out att.jsonl -- sh -c 'exit 5' >/dev/null 2>att.err
+	rc=$?
+	[ $rc -eq 5 ] || fail "agshim attach: status $rc, want 5: $(cat att.err)"
+	grep -q '"src":"ebpf"' att.jsonl || fail "agshim attach wrote no eBPF events"
+	"$AGS_REPORT" --json att.jsonl >att.json || fail "report of the attach events failed"
+	assert_jq att.json '[.findings[] | select(.area == "process")] | length == 0' \
+		"the PATH steps of the attached command are no spawn failure"
+else
+	note "agshim-bpf not usable here: attach not checked"
+fi
+
 # Usage errors.
 sh "$A" run 2>err.txt
 [ $? -eq 2 ] || fail "run without a command must exit 2"
