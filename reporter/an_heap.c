@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Heap analyzer: stacks that keep growing, growth outside malloc, OOM risk and OOM kills. */
+#include "heap.h"
 #include "report.h"
 
 #include <math.h>
@@ -24,6 +25,7 @@ struct point {
 
 struct stack {
 	int64_t id;
+	int64_t folded; /* live bytes at the last snapshot that counts, for --folded */
 	json_t *frames; /* borrowed from the first heap_stack event that had them */
 	struct point *pts;
 	size_t npts, cap;
@@ -43,6 +45,10 @@ struct heap_state {
 	struct hproc *procs;
 	size_t n, cap;
 };
+
+/* Folded stacks of the last report analysed, for heap_write_folded (one report at a time). */
+static char *folded_text;
+static size_t folded_len;
 
 static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
 {
@@ -93,6 +99,9 @@ static struct stack *stack_get(struct hproc *h, int64_t id)
 
 static void *heap_create(void)
 {
+	free(folded_text);
+	folded_text = NULL;
+	folded_len = 0;
 	return calloc(1, sizeof(struct heap_state));
 }
 
@@ -679,16 +688,24 @@ static void drop_teardown(struct hproc *h)
 	}
 }
 
+static void build_folded(struct heap_state *st, struct report *r);
+
 static void heap_finish(void *vst, struct report *r)
 {
 	struct heap_state *st = vst;
 
 	for (size_t i = 0; i < st->n; i++) {
 		drop_teardown(&st->procs[i]);
+		for (size_t j = 0; j < st->procs[i].nstacks; j++) {
+			struct stack *s = &st->procs[i].stacks[j];
+
+			s->folded = s->npts ? s->pts[s->npts - 1].live : 0;
+		}
 		leaks(r, &st->procs[i]);
 		outside_malloc(r, &st->procs[i]);
 		oom(r, &st->procs[i]);
 	}
+	build_folded(st, r);
 }
 
 static void heap_destroy(void *vst)
@@ -705,6 +722,65 @@ static void heap_destroy(void *vst)
 	}
 	free(st->procs);
 	free(st);
+}
+
+/* One frame as a flame graph names it: the symbol, or object+offset. */
+static void folded_frame(FILE *out, const char *f)
+{
+	const char *paren = strstr(f, " (");
+	size_t n = strcspn(f, " ");
+
+	if (!strncmp(f, "0x", 2) && paren) {
+		const char *obj = path_base(paren + 2);
+
+		fprintf(out, "%.*s+%.*s", (int)strcspn(obj, ")"), obj, (int)n, f);
+		return;
+	}
+	if (strstr(f, " ([jit])"))
+		n = (size_t)(strstr(f, " ([jit])") - f);
+	else if (strchr(f, '+') && (size_t)(strchr(f, '+') - f) < n)
+		n = (size_t)(strchr(f, '+') - f);
+	for (size_t i = 0; i < n; i++)
+		fputc(f[i] == ';' || f[i] == ' ' ? '_' : f[i], out);
+}
+
+static void build_folded(struct heap_state *st, struct report *r)
+{
+	FILE *out = open_memstream(&folded_text, &folded_len);
+
+	if (!out)
+		return;
+	for (size_t i = 0; i < st->n; i++) {
+		struct hproc *h = &st->procs[i];
+		struct proc *p = report_proc(r, h->pid);
+
+		for (size_t j = 0; j < h->nstacks; j++) {
+			struct stack *s = &h->stacks[j];
+			size_t n = json_array_size(s->frames);
+
+			if (s->folded <= 0 || !n)
+				continue;
+			fprintf(out, "%s", p ? proc_name(p) : "process");
+			for (size_t k = n; k-- > 0;) {
+				const char *f = json_string_value(json_array_get(s->frames, k));
+
+				if (!f || strstr(f, "/libagshim"))
+					continue;
+				fputc(';', out);
+				folded_frame(out, f);
+			}
+			fprintf(out, " %lld\n", (long long)s->folded);
+		}
+	}
+	fclose(out);
+}
+
+int heap_write_folded(struct report *r, FILE *out)
+{
+	(void)r;
+	if (folded_len && fwrite(folded_text, 1, folded_len, out) != folded_len)
+		return -1;
+	return 0;
 }
 
 const struct analyzer an_heap = {

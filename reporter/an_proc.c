@@ -409,10 +409,12 @@ static void spawn_failed(struct proc_state *s, struct report *r, int64_t pid, js
 
 	cause_facts(ci >= 0 ? causes[ci].cause : NULL, a, nsearched, how, sizeof(how));
 	if (script) {
+		const char *interp = argv_at(ev_arr(image, AGS_K_ARGV), 1);
+
 		finding_summary(f,
 				"%s could not run: %s (#!/usr/bin/env names \"%s\"; %s exits 127)",
-				script, causes[ci].says, argv_at(ev_arr(image, AGS_K_ARGV), 1),
-				proc_name(who));
+				script, ci >= 0 ? causes[ci].says : "the exec failed",
+				interp ? interp : wanted(a), proc_name(who));
 		return;
 	}
 	finding_summary(f, "%s (pid %lld) could not start \"%s\": %s (%s%s)%s", proc_name(actor),

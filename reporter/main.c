@@ -8,16 +8,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "heap.h"
+
 /* Exit statuses (documented in --help and the README). */
 #define EXIT_FINDINGS 3 /* findings reached --fail-on */
 #define EXIT_USAGE 2	/* bad usage, or an input could not be read */
 
-enum format { FMT_TEXT, FMT_JSON, FMT_PROM };
+enum format { FMT_TEXT, FMT_JSON, FMT_PROM, FMT_FOLDED };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: agshim-report [--text|--json|--prometheus] [--fail-on SEVERITY] [FILE...]\n"
+		"usage: agshim-report [--text|--json|--prometheus|--folded] [--fail-on SEVERITY] "
+		"[FILE...]\n"
 		"       agshim-report --playbook\n"
 		"\n"
 		"Reads agshim events (JSON Lines) from each FILE, or standard input when there is\n"
@@ -27,6 +30,7 @@ static void usage(FILE *out)
 		"  --json            the report as one JSON document, for tools\n"
 		"  --prometheus      Prometheus text exposition (node_exporter textfile "
 		"collector)\n"
+		"  --folded          live heap by stack as folded stacks (FlameGraph, speedscope)\n"
 		"  --fail-on SEV     exit 3 when a finding is at least SEV: info, warning, error,\n"
 		"                    critical\n"
 		"  --playbook        print the embedded playbook (JSON) and exit\n"
@@ -75,6 +79,7 @@ int main(int argc, char **argv)
 		{ "text", no_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "prometheus", no_argument, NULL, 'p' },
+		{ "folded", no_argument, NULL, 'F' },
 		{ "fail-on", required_argument, NULL, 'f' },
 		{ "playbook", no_argument, NULL, 'P' },
 		{ "color", required_argument, NULL, 'c' },
@@ -94,6 +99,7 @@ int main(int argc, char **argv)
 		case 't': fmt = FMT_TEXT; break;
 		case 'j': fmt = FMT_JSON; break;
 		case 'p': fmt = FMT_PROM; break;
+		case 'F': fmt = FMT_FOLDED; break;
 		case 'P': show_playbook = true; break;
 		case 'f':
 			fail_on = severity_parse(optarg);
@@ -156,6 +162,7 @@ int main(int argc, char **argv)
 	switch (fmt) {
 	case FMT_JSON: rc = report_write_json(r, stdout); break;
 	case FMT_PROM: rc = report_write_prom(r, stdout); break;
+	case FMT_FOLDED: rc = heap_write_folded(r, stdout); break;
 	default: rc = report_write_text(r, stdout, want_colour(colour, stdout)); break;
 	}
 	if (fflush(stdout) != 0 || rc < 0) {

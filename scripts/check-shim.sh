@@ -8,7 +8,7 @@ bad=0
 
 # The emitter, the redaction rules and the log formatter run inside malloc,
 # signal handlers and vfork children.
-for o in emit redact log errnames; do
+for o in emit redact log errnames ownfd state enrich children env exec spawn proc shell; do
 	obj="$out/shim/$o.o"
 	[ -f "$obj" ] || continue
 	if nm -u "$obj" | grep -Ew 'malloc|calloc|realloc|free|printf|fprintf|snprintf|sprintf|fopen|strerror|pthread_mutex_lock|getenv'; then

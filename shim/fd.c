@@ -140,6 +140,32 @@ AGS_EXPORT void closefrom(int lowfd)
 }
 
 /*
+ * Before the real syscall() is resolved (dlsym may allocate, and an allocator may make raw
+ * system calls), enter the kernel directly rather than resolve from inside a resolution.
+ */
+static long early_syscall(long nr, const long a[6])
+{
+#if defined(__x86_64__)
+	register long r10 __asm__("r10") = a[3];
+	register long r8 __asm__("r8") = a[4];
+	register long r9 __asm__("r9") = a[5];
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	if (ret < 0 && ret > -4096) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+#else
+	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+#endif
+}
+
+/*
  * libuv closes descriptors with syscall(SYS_close) (no cancellation point):
  * the same guard and bookkeeping as close().  Every other system call
  * passes through with its six argument registers.
@@ -164,5 +190,7 @@ AGS_EXPORT long syscall(long nr, ...)
 	} else if (AGS_UNLIKELY(nr == SYS_close_range)) {
 		return close_range((unsigned)a[0], (unsigned)a[1], (int)a[2]);
 	}
-	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (AGS_UNLIKELY(!ags_real_syscall))
+		return early_syscall(nr, a);
+	return ags_real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

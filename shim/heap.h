@@ -91,10 +91,18 @@ void ags_heap_weigh(uint64_t size, uint64_t mean, struct ags_heap_weight *w) AGS
 /* Filter: may p be sampled?  One load; false positives possible, negatives not. */
 #define AGS_HEAP_FILTER_BITS 20
 extern uint8_t ags_heap_filter[1u << AGS_HEAP_FILTER_BITS] AGS_HIDDEN;
+/*
+ * Address hash of the filter and the pointer table: 16-byte granules, with the high bits
+ * folded in so that heaps 2^24 apart (thread arenas) do not alias.  Neighbouring blocks
+ * land in neighbouring slots, so a burst of frees touches few cache lines.
+ */
+static inline uint64_t ags_heap_addr_hash(const void *p)
+{
+	return ((uintptr_t)p >> 4) ^ ((uintptr_t)p >> 24) ^ ((uintptr_t)p >> 44);
+}
 static inline unsigned ags_heap_filter_slot(const void *p)
 {
-	return (unsigned)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull >>
-			  (64 - AGS_HEAP_FILTER_BITS));
+	return (unsigned)(ags_heap_addr_hash(p) & ((1u << AGS_HEAP_FILTER_BITS) - 1));
 }
 static inline int ags_heap_maybe_sampled(const void *p)
 {

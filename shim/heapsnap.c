@@ -350,8 +350,14 @@ static void snapshot(int final)
 
 void ags_heap_maybe_snapshot(void)
 {
-	uint64_t now = ags_heap_clock_ns(), next = __atomic_load_n(&next_snap_ns, __ATOMIC_RELAXED);
-	uint64_t period = ags_cfg.heap_interval_ms * 1000000ull;
+	static __thread unsigned tick;
+	uint64_t now, next, period = ags_cfg.heap_interval_ms * 1000000ull;
+
+	/* Sampling every allocation: look at the clock on one sample in 64 only. */
+	if (ags_heap_conf.mean < 4096 && (++tick & 63) && next_snap_ns)
+		return;
+	now = ags_heap_clock_ns();
+	next = __atomic_load_n(&next_snap_ns, __ATOMIC_RELAXED);
 
 	if (now < next || !period)
 		return;

@@ -228,7 +228,7 @@ size_t ags_heap_tables_rss(void)
 
 static uint64_t ptr_hash(const void *p)
 {
-	return ((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull >> 20;
+	return ags_heap_addr_hash(p);
 }
 
 int ags_heap_ptr_insert(const void *p, uint64_t size, uint32_t stack)

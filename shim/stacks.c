@@ -180,13 +180,15 @@ void ags_heap_stack_account(uint32_t id, uint64_t size, int sign)
 	if (sign > 0) {
 		__atomic_fetch_add(&s->live_bytes, w.bytes, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&s->live_count_fx, w.count_fx, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&s->live_var, w.var, __ATOMIC_RELAXED);
+		if (w.var)
+			__atomic_fetch_add(&s->live_var, w.var, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&s->alloc_bytes, w.bytes, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&s->alloc_count_fx, w.count_fx, __ATOMIC_RELAXED);
 	} else {
 		__atomic_fetch_sub(&s->live_bytes, w.bytes, __ATOMIC_RELAXED);
 		__atomic_fetch_sub(&s->live_count_fx, w.count_fx, __ATOMIC_RELAXED);
-		__atomic_fetch_sub(&s->live_var, w.var, __ATOMIC_RELAXED);
+		if (w.var)
+			__atomic_fetch_sub(&s->live_var, w.var, __ATOMIC_RELAXED);
 	}
 }
 

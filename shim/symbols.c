@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -217,18 +218,48 @@ size_t ags_sym_frame(uintptr_t ip, char *buf, size_t len)
 	return pos;
 }
 
+/*
+ * The loaded objects' executable ranges, taken once per snapshot: telling JIT code from an
+ * object's code this way is one loop, where dladdr() scans the object's symbol table (Node
+ * exports about 100,000 symbols).
+ */
+#define RANGE_MAX 512
+static struct {
+	uintptr_t lo, hi;
+} ranges[RANGE_MAX];
+static int nranges;
+
+static int add_ranges(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	for (int i = 0; i < info->dlpi_phnum && nranges < RANGE_MAX; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		ranges[nranges].lo = info->dlpi_addr + ph->p_vaddr;
+		ranges[nranges].hi = ranges[nranges].lo + ph->p_memsz;
+		nranges++;
+	}
+	return 0;
+}
+
 void ags_sym_begin(void)
 {
 	njit = 0;
 	jit_pool_used = 0;
+	nranges = 0;
+	dl_iterate_phdr(add_ranges, NULL);
 }
 
 void ags_sym_want(uintptr_t ip)
 {
-	Dl_info info;
-
-	if (njit == JIT_MAX || dladdr((void *)(ip - 1), &info))
+	if (njit == JIT_MAX)
 		return;
+	for (int i = 0; i < nranges; i++)
+		if (ip - 1 >= ranges[i].lo && ip - 1 < ranges[i].hi)
+			return;
 	for (int i = 0; i < njit; i++)
 		if (jit[i].ip == ip)
 			return;

@@ -17,3 +17,9 @@ assert_jq report.json "$truth"' as $truth | .findings[] |
 	"estimated bytes within the sampling error of $truth"
 assert_jq report.json '.findings[] | select(.id == "heap.leak") | .playbook.fix | length > 0' \
 	"the playbook entry is attached"
+# The same stacks as folded lines for FlameGraph/speedscope: root first, bytes last.
+"$AGS_REPORT" --folded ev.jsonl > folded.txt || fail "--folded failed"
+grep -Eq '^heap_leak;_start;.*;main;cache_put [0-9]+$' folded.txt ||
+	fail "no folded line for cache_put: $(head -c 600 folded.txt)"
+live=$(jq '.findings[] | select(.id == "heap.leak") | .evidence.live_bytes' report.json)
+grep -q ";cache_put $live\$" folded.txt || fail "folded bytes differ from the finding's $live"

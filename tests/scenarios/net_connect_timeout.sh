@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # A connect that never completes, in a network namespace whose nftables rule drops SYNs:
 # abandoned by the application while pending, and timed out by the kernel (ETIMEDOUT).
+# And slow connects: every other SYN to another port is dropped, so each connect completes
+# on the kernel's SYN retransmission, one second later.
 . "$AGS_ROOT/tests/lib.sh"
 need_root
 command -v node >/dev/null || skip "node not installed"
@@ -16,6 +18,7 @@ table inet agshim {
 	chain input {
 		type filter hook input priority 0;
 		tcp dport 9 tcp flags & (syn | ack) == syn drop
+		tcp dport 7 tcp flags & (syn | ack) == syn numgen inc mod 2 == 0 drop
 	}
 }
 NFT
@@ -40,3 +43,15 @@ assert_jq report.json '.findings[] | select(.id == "net.connect_timeout") |
 jq -s -e 'any(.[]; .kind == "connect" and .via == "close" and (has("errno") | not)) and
 	any(.[]; .kind == "connect" and .err == "ETIMEDOUT")' "$ev" >/dev/null ||
 	fail "connect events: via close without errno, and ETIMEDOUT"
+
+# Slow connects: three, each waiting for the SYN retransmission.
+: > "$ev"
+ip netns exec "$ns" env AGSHIM_OUT="$ev" LD_PRELOAD="$AGS_LIB" \
+	node "$AGS_ROOT/tests/scenarios/net_slow.js" 7 3 > slow.out || fail "node (slow) failed"
+[ "$(tr '\n' ' ' < slow.out)" = "connected connected connected " ] || fail "slow connects failed"
+ags_report "$ev" > slow.json || fail "report failed"
+assert_jq slow.json '.findings[] | select(.id == "net.connect_slow") |
+	.evidence.slow == 3 and .evidence.p50_ms >= 1000 and .evidence.p99_ms >= 1000' \
+	"net.connect_slow: 3 slow connects, p50 and p99 from the SYN retransmission"
+assert_jq slow.json '[.findings[] | select(.id == "net.connect_timeout")] | length == 0' \
+	"slow is not timed out"

@@ -40,6 +40,19 @@ TMPDIR="$AGS_TMP/tmpd" sh "$A" run -- sh -c 'ls "$TMPDIR"' > during.txt 2>/dev/n
 grep -q '^agshim\.' during.txt || fail "no temporary events file in TMPDIR during the run"
 [ -z "$(ls "$AGS_TMP/tmpd")" ] || fail "temporary events file left behind: $(ls "$AGS_TMP/tmpd")"
 
+# attach and detach are agshim-bpf's: the front command hands them over unchanged.
+if [ -x "$AGS_BPF" ] && [ "$(id -u)" -eq 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
+	sh "$A" attach --out att.jsonl -- sh -c 'exit 5' >/dev/null 2>att.err
+	rc=$?
+	[ $rc -eq 5 ] || fail "agshim attach: status $rc, want 5: $(cat att.err)"
+	grep -q '"src":"ebpf"' att.jsonl || fail "agshim attach wrote no eBPF events"
+	"$AGS_REPORT" --json att.jsonl >att.json || fail "report of the attach events failed"
+	assert_jq att.json '[.findings[] | select(.area == "process")] | length == 0' \
+		"the PATH steps of the attached command are no spawn failure"
+else
+	note "agshim-bpf not usable here: attach not checked"
+fi
+
 # Usage errors.
 sh "$A" run 2>err.txt
 [ $? -eq 2 ] || fail "run without a command must exit 2"

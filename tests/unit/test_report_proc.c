@@ -232,6 +232,8 @@ static void test_every_cause_has_its_id(void **state)
 		{ "not_executable", "ENOEXEC", "spawn.failed", 8 },
 		{ NULL, "ETXTBSY", "spawn.failed", 26 },
 		{ NULL, "EACCES", "spawn.no_exec_permission", 13 },
+		{ "no_such_cause\",\"detail\":{\"script\":\"/s.js\"}, \"x\":\"", "EIO",
+		  "spawn.failed", 5 },
 	};
 	char line[1024];
 
