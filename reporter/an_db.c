@@ -60,7 +60,8 @@ static json_t *rejections(struct netgroup *g, struct finding *f, int64_t *held)
 		if (ev_kind(ev) != AGS_KIND_SOCK || !what)
 			continue;
 		if (!strcmp(what, "server_error") ||
-		    (!strcmp(what, "peer_close") && ev_int_or(ev, AGS_K_LIFE, 0) < 1000000000LL)) {
+		    (!strcmp(what, "peer_close") && ev_int_or(ev, AGS_K_LIFE, 0) < 1000000000LL &&
+		     !ev_int_or(ev, AGS_K_ANSWERED, 0))) {
 			if (!first) {
 				first = ev;
 				*held = json_integer_value(json_object_get(open_by_fd, fd)) - 1;

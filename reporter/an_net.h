@@ -26,7 +26,7 @@ struct netgroup {
 	json_t *stats;	   /* the last net_stats, or NULL */
 	int64_t open_at_exit;
 	int64_t server_errors;	   /* PostgreSQL ErrorResponse on the first read */
-	int64_t quick_peer_closes; /* the peer closed within a second of the connect */
+	int64_t quick_peer_closes; /* the peer closed within a second, before answering */
 };
 
 struct netgroups {

@@ -124,7 +124,9 @@ void netgroups_add(struct netgroups *gs, json_t *ev)
 			g->open_at_exit++;
 	} else if (!strcmp(what, "server_error"))
 		g->server_errors++;
-	else if (!strcmp(what, "peer_close") && ev_int_or(ev, AGS_K_LIFE, 0) < 1000000000LL)
+	else if (!strcmp(what, "peer_close") && ev_int_or(ev, AGS_K_LIFE, 0) < 1000000000LL &&
+		 !ev_int_or(ev, AGS_K_ANSWERED, 0))
+		/* A session the server ended after answering (pg's Terminate) is no rejection. */
 		g->quick_peer_closes++;
 }
 

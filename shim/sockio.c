@@ -59,7 +59,7 @@ static void pg_error(struct ags_ev *ev, const unsigned char *b, size_t n)
 }
 
 static void sock_event(int fd, struct ags_fdent *e, const char *what, const char *call, int err,
-		       const unsigned char *buf, size_t n)
+		       const unsigned char *buf, size_t n, int answered)
 {
 	struct ags_ev ev;
 	uint64_t now = ags_mono_ns();
@@ -75,6 +75,8 @@ static void sock_event(int fd, struct ags_fdent *e, const char *what, const char
 		ags_ev_uint(&ev, AGS_K_LIFE, now - e->open_ns);
 	if (e->flags & AGS_FDF_DNS)
 		ags_ev_int(&ev, AGS_K_DNS_TAG, 1);
+	if (answered)
+		ags_ev_int(&ev, AGS_K_ANSWERED, 1);
 	if (buf)
 		pg_error(&ev, buf, n);
 	ags_ev_emit(&ev);
@@ -84,6 +86,8 @@ static void sock_event(int fd, struct ags_fdent *e, const char *what, const char
 static void ended(int fd, struct ags_fdent *e, const char *what, int err)
 {
 	struct ags_ep *ep = ags_ep_at(e->ep);
+	/* Both sides had spoken: a session that ended, not a connection turned away. */
+	int answered = e->state == AGS_SS_OPEN;
 
 	if (e->type != SOCK_DGRAM)
 		e->state = AGS_SS_ENDED;
@@ -97,7 +101,7 @@ static void ended(int fd, struct ags_fdent *e, const char *what, int err)
 			__atomic_fetch_add(&ep->peer_closes, 1, __ATOMIC_RELAXED);
 	}
 	if (ags_ep_take(ep, 1))
-		sock_event(fd, e, what, NULL, err, NULL, 0);
+		sock_event(fd, e, what, NULL, err, NULL, 0, answered);
 }
 
 void ags_net_io(int fd, struct ags_fdent *e, int out, const void *buf, size_t buf_len, ssize_t ret,
@@ -132,7 +136,7 @@ void ags_net_io(int fd, struct ags_fdent *e, int out, const void *buf, size_t bu
 			if (e->proto == AGS_PROTO_PG && b[0] == 'E') {
 				/* A FATAL before authentication: the server is ending it. */
 				if (ags_ep_take(ags_ep_at(e->ep), 1))
-					sock_event(fd, e, "server_error", NULL, 0, b, seen);
+					sock_event(fd, e, "server_error", NULL, 0, b, seen, 0);
 				e->state = AGS_SS_ENDED;
 				goto out;
 			}

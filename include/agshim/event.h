@@ -148,6 +148,7 @@ enum ags_kind {
 #define AGS_K_EP_OPEN "ep_open"	  /* open connections to the endpoint after the event */
 #define AGS_K_EP_SEQ "ep_seq"	  /* this connect's number among the endpoint's connects */
 #define AGS_K_LIFE "life_ns"	  /* time since the connection was established */
+#define AGS_K_ANSWERED "answered" /* sock peer_close/error: data had gone both ways before */
 #define AGS_K_CALLER "caller"	  /* "sym+0xoff (object)" that called connect */
 #define AGS_K_SQLSTATE "sqlstate" /* PostgreSQL error code the server sent first */
 #define AGS_K_MSG "msg"		  /* the server's error message, as sent */

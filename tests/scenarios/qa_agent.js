@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Node agents against a real PostgreSQL on 127.0.0.1 (port PGPORT, user USER):
 // "busy" is a healthy agent (spawns, exec, fetch to its own HTTP server, a WebSocket, pooled
-// queries, everything closed); "noend" opens 8 pg Clients and never calls end().
+// queries, everything closed); "noend" opens 8 pg Clients and never calls end(); "slam"
+// connects to a server that closes every connection at once.
 'use strict';
 const cp = require('child_process');
 const http = require('http');
@@ -64,7 +65,28 @@ async function noend() {
 	process.exit(0);
 }
 
-(mode === 'busy' ? busy : noend)().catch((e) => {
+// A server that reads the startup message and closes without a word: the connect "works", the
+// session never does (a crashed backend, a proxy at its limit). Reading first means a FIN, not
+// a reset for unread data.
+async function slam() {
+	const net = require('net');
+	const srv = net.createServer((sock) => sock.once('data', () => sock.end()));
+
+	await new Promise((res) => srv.listen(0, '127.0.0.1', res));
+	for (let i = 0; i < 3; i++) {
+		const c = new pg.Client(Object.assign({}, db, { port: srv.address().port }));
+
+		try {
+			await c.connect();
+			console.log('connected');
+		} catch (e) {
+			console.log('refused', e.message.includes('terminated'));
+		}
+	}
+	srv.close();
+}
+
+({ busy, noend, slam })[mode]().catch((e) => {
 	console.error('agent failed:', e.message);
 	process.exit(1);
 });

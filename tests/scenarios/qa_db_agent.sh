@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # A private PostgreSQL and two Node agents: a busy healthy one (hundreds of spawns, fetches,
 # queries, a WebSocket) must give no finding at all; one whose pg Clients never call end()
-# leaves its connections open, named with the PostgreSQL endpoint.
+# leaves its connections open, named with the PostgreSQL endpoint; a server that closes new
+# connections at once is still named as rejecting them.
 . "$AGS_ROOT/tests/lib.sh"
 need_root
 command -v node >/dev/null || skip "node not installed"
@@ -56,4 +57,12 @@ assert_jq noend.json '[.findings[].id] == ["net.connection_leak"]' \
 assert_jq noend.json ".findings[0] | .evidence.open_at_exit == 8 and
 	(.evidence.endpoint == \"127.0.0.1:$port\") and (.summary | test(\"PostgreSQL\"))" \
 	"8 connections to the PostgreSQL endpoint still open at exit"
+
+# A server that closes every new connection before a word is still turning them away.
+ev="$AGS_TMP/slam.jsonl"
+ags_run "$ev" node "$JS" slam "$port" "$user" > slam.out || fail "the slam agent failed"
+[ "$(grep -c '^refused true$' slam.out)" = 3 ] || fail "slam: $(cat slam.out)"
+ags_report "$ev" > slam.json || fail "report failed"
+assert_jq slam.json '.findings[] | select(.id == "db.server_rejects_connections") |
+	.evidence.rejected == 3' "3 connections closed by the server before it answered"
 echo ok
