@@ -11,7 +11,8 @@ static const char *const dns_ids[] = {
 	"dns.no_answer", "dns.name_not_found", "dns.slow", "dns.search_amplification", NULL,
 };
 
-#define SLOW_DNS_NS 1000000000LL
+/* What counts as a slow lookup: AGSHIM_SLOW_DNS_MS, as in the shim. */
+#define SLOW_DNS_NS report_env_ms_ns("AGSHIM_SLOW_DNS_MS", 1000)
 
 struct dns_state {
 	json_t *stats; /* host -> dns_stats lookups */

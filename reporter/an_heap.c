@@ -629,6 +629,10 @@ static void oom(struct report *r, struct hproc *h)
 		json_object_set_new(
 			finding_evidence(f), "seen_by",
 			json_string(h->oom_ts ? "oom_kill event" : "SIGKILL at the limit"));
+		json_object_set_new(finding_evidence(f), "victim", json_integer(h->pid));
+		if (h->oom_cgroup)
+			json_object_set_new(finding_evidence(f), "cgroup",
+					    json_string(h->oom_cgroup));
 		if (where)
 			json_object_set_new(finding_evidence(f), "growing_site",
 					    json_string(where));

@@ -13,11 +13,12 @@ static const char *const net_ids[] = {
 	"volume.permission",	   NULL,
 };
 
-#define SLOW_CONNECT_NS 1000000000LL /* what counts as a slow connect */
-#define STORM_MIN_ATTEMPTS 5	     /* reconnects in a row before a storm is named */
-#define STORM_MIN_PER_MIN 20.0	     /* the playbook's "drops > 20/min" */
-#define BACKOFF_GROWTH 2.0	     /* late intervals this much longer: the client backs off */
-#define LEAK_MIN_OPEN 5		     /* connections open at exit before a leak is named */
+/* What counts as a slow connect: AGSHIM_SLOW_CONNECT_MS, as in the shim. */
+#define SLOW_CONNECT_NS report_env_ms_ns("AGSHIM_SLOW_CONNECT_MS", 1000)
+#define STORM_MIN_ATTEMPTS 5   /* reconnects in a row before a storm is named */
+#define STORM_MIN_PER_MIN 20.0 /* the playbook's "drops > 20/min" */
+#define BACKOFF_GROWTH 2.0     /* late intervals this much longer: the client backs off */
+#define LEAK_MIN_OPEN 5	       /* connections open at exit before a leak is named */
 
 struct net_state {
 	struct netgroups groups;

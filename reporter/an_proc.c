@@ -564,7 +564,10 @@ static void on_spawn(struct proc_state *s, struct report *r, json_t *ev)
 
 /*
  * "sh -c CMD" that exits 127 (or 126) without an exec event: the shell's own search found
- * nothing (or no permission).  Reported from the status, and said to be inferred.
+ * nothing (or no permission).  Reported from the status, and said to be inferred.  Only for
+ * shells the shim did not run in: under the shim, the shell's missing command is an exec
+ * event of its own (the shim checks the word against PATH, builtins and keywords), and a
+ * bare status would misname "true; exit 127".
  */
 static void shell_status(struct proc_state *s, struct report *r, int64_t pid, int64_t status,
 			 int64_t ts)
@@ -578,7 +581,8 @@ static void shell_status(struct proc_state *s, struct report *r, int64_t pid, in
 	struct finding *f;
 	size_t n;
 
-	if ((status != 127 && status != 126) || !who || linked_failure(s, pid))
+	if ((status != 127 && status != 126) || !who || linked_failure(s, pid) ||
+	    (who->src & PROC_SRC_PRELOAD))
 		return;
 	pid_key(key, sizeof(key), "", pid);
 	image = json_object_get(s->image, key);

@@ -2,6 +2,8 @@
 /* Typed access to untrusted event objects, and severity names. */
 #include "report.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const kind_names[] = {
@@ -105,4 +107,19 @@ int severity_parse(const char *name)
 		if (strcmp(name, sev_names[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+long long report_env_ms_ns(const char *name, long long def_ms)
+{
+	const char *s = getenv(name);
+	char *end;
+	long long v;
+
+	if (!s || !*s)
+		return def_ms * 1000000LL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v <= 0 || v > 86400000LL)
+		return def_ms * 1000000LL;
+	return v * 1000000LL;
 }

@@ -249,7 +249,11 @@ json_t *report_malformed_json(struct report *r)
 	return r->malformed;
 }
 
-/* Kinds both producers write; for a pid the shim saw, the shim's copy is kept. */
+/*
+ * Kinds both producers write; for a pid the shim saw, the shim's copy is kept.  child is
+ * not among them: the shim only calls a child a zombie past AGSHIM_ZOMBIE_MS, so the
+ * kernel may see one the shim did not, and an_child counts each child once anyway.
+ */
 static bool shared_kind(enum ags_kind k)
 {
 	switch (k) {
@@ -258,7 +262,6 @@ static bool shared_kind(enum ags_kind k)
 	case AGS_KIND_EXEC:
 	case AGS_KIND_SPAWN:
 	case AGS_KIND_WAIT:
-	case AGS_KIND_CHILD:
 	case AGS_KIND_CONNECT:
 	case AGS_KIND_DNS:
 	case AGS_KIND_FD_EXHAUST: return true;

@@ -124,6 +124,13 @@ size_t report_nevents(const struct report *r);
 size_t report_nmalformed(const struct report *r);
 int64_t report_ndropped(const struct report *r);
 
+/*
+ * A threshold in milliseconds from the environment variable name (the same
+ * AGSHIM_* the shim reads, so both agree on what is slow), or def_ms when it
+ * is unset or not a positive number; returned in nanoseconds.
+ */
+long long report_env_ms_ns(const char *name, long long def_ms);
+
 /* ---- the process table (built before the analyzers run) ---- */
 
 /* The process with that pid, or NULL. */

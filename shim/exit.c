@@ -43,6 +43,7 @@ AGS_EXPORT void exit(int status)
 
 AGS_EXPORT void _exit(int status)
 {
+	ags_exit_fast = 1;
 	if (ags_state > 0 && !ags_in_shim)
 		ags_emit_exit(status & 0xff, 0);
 	REAL(_exit)(status);
@@ -51,6 +52,7 @@ AGS_EXPORT void _exit(int status)
 
 AGS_EXPORT void _Exit(int status)
 {
+	ags_exit_fast = 1;
 	if (ags_state > 0 && !ags_in_shim)
 		ags_emit_exit(status & 0xff, 0);
 	REAL(_Exit)(status);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "proc.h"
 #include "sys.h"
 
 /*
@@ -371,5 +372,13 @@ void ags_heap_maybe_snapshot(void)
 
 void ags_heap_snapshot(void)
 {
+	/*
+	 * A fork child that gives up with _exit before any exec (libuv's child
+	 * after a failed execvp) holds a copy of its parent's heap: a snapshot
+	 * of it would only repeat the parent's.  Forked workers that end with
+	 * exit() still write theirs.
+	 */
+	if (ags_exit_fast && ags_in_fork_child())
+		return;
 	snapshot(1);
 }

@@ -114,6 +114,9 @@ extern int ags_exit_status AGS_HIDDEN;
 /* Run the hooks registered with ags_on_exit; the caller holds ags_in_shim. */
 void ags_run_exit_hooks(void) AGS_HIDDEN;
 
+/* Set by _exit and _Exit: the process ends without running atexit handlers. */
+extern volatile int ags_exit_fast AGS_HIDDEN;
+
 /* Remember the status exit() or main's return passed, for proc_exit. */
 void ags_note_exit_status(int status) AGS_HIDDEN;
 

@@ -9,6 +9,7 @@
 struct ags_config ags_cfg = { .log_fd = -1 };
 struct ags_stats ags_stats;
 volatile int ags_state;
+volatile int ags_exit_fast;
 pid_t ags_pid;
 pid_t ags_ppid;
 char ags_exe[AGS_PATH_MAX];

@@ -373,12 +373,13 @@ static void test_dropped(void **state)
 
 static void test_shell_127_inferred(void **state)
 {
-	/* spawn(..., {shell: true}): dash's own search wrote nothing, it exited 127. */
+	/* spawn(..., {shell: true}) seen by eBPF alone: dash's search left no exec event. */
 	const char *in = NODE_START FORK_101
-		"{\"ts_ns\":2100,\"kind\":\"proc_start\",\"pid\":101,\"ppid\":100,"
-		"\"exe\":\"/usr/bin/dash\",\"argv\":[\"/bin/sh\",\"-c\",\"claudex -p hi\"]}\n"
-		"{\"ts_ns\":2300,\"kind\":\"proc_exit\",\"pid\":101,\"status\":127}\n" WAIT(
-			2400, 101, 127) NODE_EXIT;
+		"{\"ts_ns\":2100,\"src\":\"ebpf\",\"kind\":\"proc_start\",\"pid\":101,"
+		"\"ppid\":100,\"exe\":\"/usr/bin/dash\",\"argv\":[\"/bin/sh\",\"-c\",\"claudex -p "
+		"hi\"]}\n"
+		"{\"ts_ns\":2300,\"src\":\"ebpf\",\"kind\":\"proc_exit\",\"pid\":101,"
+		"\"status\":127}\n" WAIT(2400, 101, 127) NODE_EXIT;
 	struct report *r = run_text(in);
 	struct finding *f = only(r, "spawn.not_on_path");
 
@@ -387,6 +388,22 @@ static void test_shell_127_inferred(void **state)
 	assert_int_equal(finding_count(f), 1);
 	assert_string_equal(json_string_value(evidence(f, "command")), "claudex");
 	assert_non_null(evidence(f, "inferred"));
+	report_free(r);
+}
+
+static void test_shell_127_under_shim_trusts_the_shim(void **state)
+{
+	/* sh -c 'true; exit 127' under the shim: no exec event, because nothing was missing. */
+	const char *in = NODE_START FORK_101
+		"{\"ts_ns\":2100,\"src\":\"preload\",\"kind\":\"proc_start\",\"pid\":101,"
+		"\"ppid\":100,\"exe\":\"/usr/bin/dash\",\"argv\":[\"/bin/sh\",\"-c\",\"true; exit "
+		"127\"]}\n"
+		"{\"ts_ns\":2300,\"src\":\"preload\",\"kind\":\"proc_exit\",\"pid\":101,"
+		"\"status\":127}\n" WAIT(2400, 101, 127) NODE_EXIT;
+	struct report *r = run_text(in);
+
+	(void)state;
+	assert_int_equal(report_nfindings(r), 0);
 	report_free(r);
 }
 
@@ -449,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_not_observed),
 		cmocka_unit_test(test_dropped),
 		cmocka_unit_test(test_shell_127_inferred),
+		cmocka_unit_test(test_shell_127_under_shim_trusts_the_shim),
 		cmocka_unit_test(test_ebpf_twins_dropped),
 		cmocka_unit_test(test_clean_run),
 	};
