@@ -89,8 +89,8 @@ static void no_answer(struct report *r, json_t *ev, const char *host)
 	json_object_set_new(e, "pattern", json_string(silent ? "silent" : "fast_failure"));
 	ns = json_object_get(json_object_get(e, "resolver"), "nameservers");
 	finding_summary(
-		f, "%lld lookups of \"%s\" got no answer (%s) from the nameserver%s %s: %s",
-		(long long)finding_count(f), host,
+		f, "%lld lookup%s of \"%s\" got no answer (%s) from the nameserver%s %s: %s",
+		(long long)finding_count(f), finding_count(f) == 1 ? "" : "s", host,
 		ev_str(ev, AGS_K_ERR) ? ev_str(ev, AGS_K_ERR) : "?",
 		json_array_size(ns) == 1 ? "" : "s",
 		json_array_size(ns) ? json_string_value(json_array_get(ns, 0)) : "?",
@@ -109,10 +109,12 @@ static void not_found(struct report *r, json_t *ev, const char *host)
 	put_resolver(e, ev);
 	json_object_set_new(e, "host", json_string(host));
 	json_object_set_new(e, "error", json_string(ev_str(ev, AGS_K_ERR)));
-	finding_summary(f,
-			"%lld lookups of \"%s\" answered %s: the nameserver says the name does not "
-			"exist (this is not a connectivity problem)",
-			(long long)finding_count(f), host, ev_str(ev, AGS_K_ERR));
+	finding_summary(
+		f,
+		"%lld lookup%s of \"%s\" answered %s: the nameserver says the name does not "
+		"exist (this is not a connectivity problem)",
+		(long long)finding_count(f), finding_count(f) == 1 ? "" : "s", host,
+		ev_str(ev, AGS_K_ERR));
 }
 
 static void slow(struct report *r, json_t *ev, const char *host)
@@ -127,8 +129,9 @@ static void slow(struct report *r, json_t *ev, const char *host)
 	put_resolver(e, ev);
 	json_object_set_new(e, "host", json_string(host));
 	finding_sample(f, "elapsed_ms", json_integer(ms), 10);
-	finding_summary(f, "%lld lookups of \"%s\" took over %lld ms (latest %lld ms)",
-			(long long)finding_count(f), host, SLOW_DNS_NS / 1000000, (long long)ms);
+	finding_summary(f, "%lld lookup%s of \"%s\" took over %lld ms (latest %lld ms)",
+			(long long)finding_count(f), finding_count(f) == 1 ? "" : "s", host,
+			SLOW_DNS_NS / 1000000, (long long)ms);
 }
 
 static void amplification(struct report *r, json_t *ev, const char *host)

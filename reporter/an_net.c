@@ -201,13 +201,15 @@ static void failures(struct report *r, struct netgroup *g, const char *named)
 		finding_sample(f, "errors", json_string(cause), 6);
 		if (!strcmp(id, "net.connect_refused")) {
 			finding_summary(f,
-					"%lld connect%s to %s refused (%s): nothing accepts "
+					"%lld connect%s to %s %s refused (%s): nothing accepts "
 					"connections there",
 					(long long)finding_count(f),
-					finding_count(f) == 1 ? " was" : "s were", named, cause);
+					finding_count(f) == 1 ? "" : "s", named,
+					finding_count(f) == 1 ? "was" : "were", cause);
 		} else if (!strcmp(id, "net.connect_unreachable")) {
-			finding_summary(f, "%lld connects to %s failed with %s: no route to it",
-					(long long)finding_count(f), named, cause);
+			finding_summary(f, "%lld connect%s to %s failed with %s: no route to it",
+					(long long)finding_count(f),
+					finding_count(f) == 1 ? "" : "s", named, cause);
 		} else {
 			int64_t ms = ev_int_or(ev, AGS_K_DUR, 0) / 1000000;
 
@@ -218,10 +220,11 @@ static void failures(struct report *r, struct netgroup *g, const char *named)
 			finding_sample(f, "elapsed_ms", json_integer(ms), 20);
 			finding_summary(
 				f,
-				"%lld connects to %s never completed: %lld timed out in the "
-				"kernel (ETIMEDOUT), %lld were closed by the application "
+				"%lld connect%s to %s never completed: %lld timed out in the "
+				"kernel (ETIMEDOUT), %lld closed by the application "
 				"while still pending (its own timeout)",
-				(long long)finding_count(f), named,
+				(long long)finding_count(f), finding_count(f) == 1 ? "" : "s",
+				named,
 				(long long)json_integer_value(json_object_get(e, "by_kernel")),
 				(long long)json_integer_value(
 					json_object_get(e, "by_application")));

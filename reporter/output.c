@@ -367,9 +367,10 @@ int report_write_text(struct report *r, FILE *out, bool colour)
 			observed_procs(r), report_nevents(r));
 		return ferror(out) ? -1 : 0;
 	}
-	fprintf(out, "%zu findings: %zu critical, %zu errors, %zu warnings, %zu info\n", n,
-		count_sev(r, SEV_CRITICAL), count_sev(r, SEV_ERROR), count_sev(r, SEV_WARNING),
-		count_sev(r, SEV_INFO));
+	fprintf(out, "%zu finding%s: %zu critical, %zu error%s, %zu warning%s, %zu info\n", n,
+		n == 1 ? "" : "s", count_sev(r, SEV_CRITICAL), count_sev(r, SEV_ERROR),
+		count_sev(r, SEV_ERROR) == 1 ? "" : "s", count_sev(r, SEV_WARNING),
+		count_sev(r, SEV_WARNING) == 1 ? "" : "s", count_sev(r, SEV_INFO));
 
 	/* Group by area, in the order of each area's most severe finding. */
 	for (size_t i = 0; v && i < n; i++) {
