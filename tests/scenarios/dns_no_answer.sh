@@ -22,15 +22,17 @@ in_ns() {
 		mount --bind "$1" /etc/resolv.conf || exit 91
 		if [ "$2" != none ]; then
 			node "$3/dns_server.js" "$2" > "$4.server" 2>&1 &
+			server=$!
 			i=0
 			until grep -q ready "$4.server"; do
-				i=$((i + 1)); [ $i -gt 100 ] && exit 92; sleep 0.1
+				i=$((i + 1)); [ $i -gt 100 ] && { kill $server; exit 92; }; sleep 0.1
 			done
 		fi
 		shift 4
 		AGSHIM_OUT="$EV" LD_PRELOAD="$AGS_LIB" node "$DIR/dns_lookup.js" "$@"
 		status=$?
-		kill %1 2>/dev/null
+		# No job control in sh -c: the server is stopped by its pid.
+		[ -n "${server:-}" ] && kill "$server" 2>/dev/null
 		exit $status
 	' sh "$AGS_TMP/resolv.$mode" "$mode" "$dir" "$AGS_TMP/$mode" "$@"
 }

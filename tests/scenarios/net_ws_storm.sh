@@ -14,6 +14,8 @@ run() {
 	srv="server.$1" cli="client.$1"
 	node "$dir/net_ws_server.js" > "$srv" 2>&1 &
 	spid=$!
+	# A failed step must not leave the server running after the test.
+	trap 'kill "$spid" 2>/dev/null' EXIT
 	i=0
 	until grep -q ready "$srv" 2>/dev/null; do
 		i=$((i + 1)); [ $i -gt 100 ] && fail "ws server did not start"; sleep 0.1
