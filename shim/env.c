@@ -179,3 +179,16 @@ void ags_env_release(struct ags_envbuf *b)
 		ags_sys(SYS_munmap, (long)b->map, (long)b->map_len, 0, 0);
 	b->map = NULL;
 }
+
+char *const *ags_child_env(char *const envp[], struct ags_envbuf *b, int *trace)
+{
+	char *const *env;
+
+	*trace = ags_tracing(AGS_FAM_PROC);
+	ags_in_shim++;
+	if (*trace)
+		ags_proc_tick();
+	env = ags_env_follow(envp, b);
+	ags_in_shim--;
+	return env;
+}

@@ -361,12 +361,7 @@ static int do_execvpe(const char *call, const char *file, char *const argv[], ch
 
 	if (!may_follow() || !file)
 		return REAL(execvpe)(file, argv, envp);
-	trace = ags_tracing(AGS_FAM_PROC);
-	ags_in_shim++;
-	if (trace)
-		ags_proc_tick();
-	env = ags_env_follow(envp, &b);
-	ags_in_shim--;
+	env = ags_child_env(envp, &b, &trace);
 
 	flen = strlen(file);
 	path = ags_env_get(environ, "PATH");
@@ -467,29 +462,33 @@ static const char *launder(const char *p)
 	return p;
 }
 
-#define COUNT_ARGS(first, ap, n)                                \
-	do {                                                    \
-		va_list c_;                                     \
-		va_copy(c_, ap);                                \
-		for (n = 1; (first) && va_arg(c_, char *); n++) \
-			;                                       \
-		va_end(c_);                                     \
-	} while (0)
+/*
+ * The l-variants' argument list as an argv array on the stack (no malloc:
+ * these run in fork children).  Declares argv; leaves ap just past the
+ * terminating NULL, where execle's envp follows.
+ */
+#define AGS_VA_ARGV(argv, arg, ap)                             \
+	const char *first_ = launder(arg);                     \
+	size_t n_;                                             \
+	va_list c_;                                            \
+                                                               \
+	va_start(ap, arg);                                     \
+	va_copy(c_, ap);                                       \
+	for (n_ = 1; first_ && va_arg(c_, char *); n_++)       \
+		;                                              \
+	va_end(c_);                                            \
+	char *argv[n_ + 1];                                    \
+                                                               \
+	argv[0] = (char *)arg;                                 \
+	for (size_t i_ = 1; i_ <= n_; i_++) {                  \
+		argv[i_] = first_ ? va_arg(ap, char *) : NULL; \
+	}
 
 AGS_EXPORT int execl(const char *path, const char *arg, ...)
 {
 	va_list ap;
-	size_t n;
+	AGS_VA_ARGV(argv, arg, ap);
 
-	const char *first = launder(arg);
-
-	va_start(ap, arg);
-	COUNT_ARGS(first, ap, n);
-	char *argv[n + 1];
-
-	argv[0] = (char *)arg;
-	for (size_t i = 1; i <= n; i++)
-		argv[i] = first ? va_arg(ap, char *) : NULL;
 	va_end(ap);
 	return do_execve("execl", path, argv, environ);
 }
@@ -498,17 +497,8 @@ AGS_EXPORT int execle(const char *path, const char *arg, ...)
 {
 	va_list ap;
 	char *const *envp;
-	size_t n;
+	AGS_VA_ARGV(argv, arg, ap);
 
-	const char *first = launder(arg);
-
-	va_start(ap, arg);
-	COUNT_ARGS(first, ap, n);
-	char *argv[n + 1];
-
-	argv[0] = (char *)arg;
-	for (size_t i = 1; i <= n; i++)
-		argv[i] = first ? va_arg(ap, char *) : NULL;
 	envp = va_arg(ap, char *const *);
 	va_end(ap);
 	return do_execve("execle", path, argv, envp);
@@ -517,17 +507,8 @@ AGS_EXPORT int execle(const char *path, const char *arg, ...)
 AGS_EXPORT int execlp(const char *file, const char *arg, ...)
 {
 	va_list ap;
-	size_t n;
+	AGS_VA_ARGV(argv, arg, ap);
 
-	const char *first = launder(arg);
-
-	va_start(ap, arg);
-	COUNT_ARGS(first, ap, n);
-	char *argv[n + 1];
-
-	argv[0] = (char *)arg;
-	for (size_t i = 1; i <= n; i++)
-		argv[i] = first ? va_arg(ap, char *) : NULL;
 	va_end(ap);
 	return do_execvpe("execlp", file, argv, environ);
 }
@@ -542,12 +523,7 @@ AGS_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *c
 
 	if (!may_follow())
 		return REAL(execveat)(dirfd, path, argv, envp, flags);
-	trace = ags_tracing(AGS_FAM_PROC);
-	ags_in_shim++;
-	if (trace)
-		ags_proc_tick();
-	env = ags_env_follow(envp, &b);
-	ags_in_shim--;
+	env = ags_child_env(envp, &b, &trace);
 	ret = REAL(execveat)(dirfd, path, argv, env, flags);
 	err = errno;
 	ags_in_shim++;
@@ -585,12 +561,7 @@ AGS_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 
 	if (!may_follow())
 		return REAL(fexecve)(fd, argv, envp);
-	trace = ags_tracing(AGS_FAM_PROC);
-	ags_in_shim++;
-	if (trace)
-		ags_proc_tick();
-	env = ags_env_follow(envp, &b);
-	ags_in_shim--;
+	env = ags_child_env(envp, &b, &trace);
 	ret = REAL(fexecve)(fd, argv, env);
 	err = errno;
 	ags_in_shim++;

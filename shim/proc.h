@@ -98,6 +98,12 @@ struct ags_envbuf {
  * or vfork child.
  */
 char *const *ags_env_follow(char *const envp[], struct ags_envbuf *b) AGS_HIDDEN;
+/*
+ * The first beat of the process-creating wrappers: *trace says whether this
+ * call is recorded (and runs the children check when it is), and the
+ * returned envp is the one to start the child with (ags_env_follow).
+ */
+char *const *ags_child_env(char *const envp[], struct ags_envbuf *b, int *trace) AGS_HIDDEN;
 /* Unmap what ags_env_follow mapped, if anything. */
 void ags_env_release(struct ags_envbuf *b) AGS_HIDDEN;
 /* Take the AGSHIM_* and LD_PRELOAD strings to restore from env (the start environment). */

@@ -103,12 +103,7 @@ static int do_spawn(const char *call, int search, pid_t *pid, const char *file,
 	if (ags_in_shim || !(ags_state > 0 || ags_ready()))
 		return search ? REAL(posix_spawnp)(pid, file, fa, attr, argv, envp)
 			      : REAL(posix_spawn)(pid, file, fa, attr, argv, envp);
-	trace = ags_tracing(AGS_FAM_PROC);
-	ags_in_shim++;
-	if (trace)
-		ags_proc_tick();
-	env = ags_env_follow(envp, &b);
-	ags_in_shim--;
+	env = ags_child_env(envp, &b, &trace);
 	t0 = ags_mono_ns();
 	ret = search ? REAL(posix_spawnp)(pp, file, fa, attr, argv, env)
 		     : REAL(posix_spawn)(pp, file, fa, attr, argv, env);
